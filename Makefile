@@ -1,0 +1,26 @@
+# Ddia.Verify — see README.md. Every target works on a fresh machine with the .NET 10 SDK.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+CONFIG ?= Release
+CORPORA ?= ../shared/corpora
+
+.PHONY: build test run bench clean
+
+build:
+	dotnet build Ddia.Verify.sln -c $(CONFIG) --nologo -v quiet -clp:ErrorsOnly
+
+# Unit, property and corpus tests; prints "N passed, N failed" as its last line.
+test: build
+	dotnet test Ddia.Verify.sln -c $(CONFIG) --no-build --nologo 2>&1 | tee .test-output.log
+	@eng/test-summary.sh .test-output.log
+
+# The main job. Until the harness exists: check every public corpus history against its manifest.
+run: build
+	./ddia-verify corpus --corpora $(CORPORA)
+
+# Checker benchmarks: corpora per file and in total, generated 10^4..10^6-op histories. Writes bench/RESULTS.md.
+bench:
+	dotnet run -c Release --project checkers/Ddia.Verify.Checkers.Benchmarks -- --corpora $(CORPORA) --out bench/RESULTS.md
+
+clean:
+	dotnet clean Ddia.Verify.sln --nologo -v quiet

@@ -1,0 +1,595 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Numerics;
+using Ddia.Verify.History;
+using HistoryList = Ddia.Verify.History.History;
+
+namespace Ddia.Verify.Checkers.Linearizability;
+
+/// <summary>
+/// Wing–Gong–Lowe search over one partition, depth first, with a memo of the configurations seen.
+///
+/// A configuration is (the completed ops linearized so far, the model state, the unknown ops used).
+/// Completed ops are the ones with an <c>ok</c> completion; they sit in a doubly linked list of call
+/// and return events (removed when linearized, restored on backtrack, as in Lowe's paper). Only ops
+/// whose call comes before the first return left in the list may be linearized next.
+///
+/// Unknown (<c>info</c>) ops never return, so they are kept apart, with three reductions:
+/// <list type="bullet">
+/// <item>Identical unknown ops are interchangeable: only the earliest unused one of each kind is tried,
+/// so the ones used always form a prefix of their class, and "which were used" is a count per class.</item>
+/// <item>They are tried only after every completed op has been tried at a configuration: a
+/// linearization never needs them before it needs them.</item>
+/// <item>Dominance: a configuration that has used a superset of the unknown ops of a configuration
+/// already seen, with the same completed ops and state, cannot succeed where that one did not
+/// (anything it can do, the other can do by leaving the extra ops unused), so it is pruned.</item>
+/// <item>Where the model describes its ops as tokens (<see cref="Model{TState, TOp}.Tokens"/>), an unknown op
+/// is tried only while some op that could observe what it wrote is still to be linearized.</item>
+/// </list>
+/// The linearized completed ops are stored exactly and compactly as (m, window): every op before m
+/// (in call order) is linearized, m is not, and only ops called before m returns can be linearized
+/// ahead of it, so a window of that width holds the rest. States are interned to ints and each op
+/// keeps a small cache of its last transitions, so the model's Step runs once per (state, op) pair
+/// in the common case.
+/// </summary>
+internal sealed class Search<TState, TOp>
+    where TState : notnull
+    where TOp : IEquatable<TOp>
+{
+    private readonly Model<TState, TOp> model;
+    private readonly HistoryList history;
+    private readonly Linearizability.Partition<TOp> partition;
+    private readonly LinearizabilityOptions options;
+    private readonly long deadline;
+    private readonly CancellationToken cancellation;
+
+    // Completed ops, in call order.
+    private readonly int n;
+    private readonly TOp[] ops;
+    private readonly int[] callNode, returnNode, reach;
+
+    // The event list: node 0 is the head, node 2n+1 the tail.
+    private readonly int[] next, prev, nodeOp, nodePos;
+    private readonly bool[] nodeIsCall;
+
+    // Unknown ops, grouped into classes of identical ops; members in call order.
+    private readonly int classes;
+    private readonly TOp[] classOp;
+    private readonly int[][] classCalls;       // call positions of each class's members
+    private readonly int[][] classMembers;     // index into partition.Unknown
+    private readonly int[] classUsed;
+
+    // Token pruning (Model.Tokens): an unknown class is worth trying only while some op that can
+    // observe its token is still to be linearized. observers[j] lists the classes completed op j can observe.
+    private readonly int[][]? observedBy;
+    private readonly int[] liveObservers = [];
+
+    private readonly ulong[] linearized;
+    private readonly States states;
+    private readonly int[] stepFrom, stepTo;   // per op (and per class), 4 direct-mapped transitions
+    private readonly ConfigCache cache;
+    private readonly InfoSets infoSets = new();
+
+    public Search(Model<TState, TOp> model, HistoryList history, Linearizability.Partition<TOp> partition,
+        LinearizabilityOptions options, long deadline, CancellationToken cancellation)
+    {
+        this.model = model;
+        this.history = history;
+        this.partition = partition;
+        this.options = options;
+        this.deadline = deadline;
+        this.cancellation = cancellation;
+
+        var done = partition.Completed;   // already in call order: the history was walked in order
+        n = done.Count;
+        ops = new TOp[n];
+        for (var i = 0; i < n; i++) ops[i] = done[i].Op;
+
+        // Events sorted by position; each op has a call and a return node.
+        var events = new (int Pos, int Op, bool Call)[2 * n];
+        for (var i = 0; i < n; i++)
+        {
+            events[2 * i] = (done[i].Call, i, true);
+            events[2 * i + 1] = (done[i].Return, i, false);
+        }
+        Array.Sort(events, (a, b) => a.Pos.CompareTo(b.Pos));
+        var nodes = 2 * n + 2;
+        next = new int[nodes];
+        prev = new int[nodes];
+        nodeOp = new int[nodes];
+        nodePos = new int[nodes];
+        nodeIsCall = new bool[nodes];
+        callNode = new int[n];
+        returnNode = new int[n];
+        for (var k = 0; k < nodes; k++)
+        {
+            next[k] = k + 1;
+            prev[k] = k - 1;
+        }
+        nodePos[0] = -1;
+        nodePos[nodes - 1] = int.MaxValue;
+        nodeOp[0] = nodeOp[nodes - 1] = -1;
+        for (var e = 0; e < events.Length; e++)
+        {
+            var k = e + 1;
+            nodeOp[k] = events[e].Op;
+            nodePos[k] = events[e].Pos;
+            nodeIsCall[k] = events[e].Call;
+            if (events[e].Call) callNode[events[e].Op] = k; else returnNode[events[e].Op] = k;
+        }
+
+        // reach[i]: ops (in call order) called before op i returns; only they can be linearized ahead of i.
+        reach = new int[n];
+        for (int i = 0, j = 0; i < n; i++)
+        {
+            while (j < n && done[j].Call < done[i].Return) j++;
+            reach[i] = j;
+        }
+
+        // Classes of identical unknown ops.
+        var byOp = new Dictionary<TOp, int>();
+        var members = new List<List<int>>();
+        for (var u = 0; u < partition.Unknown.Count; u++)
+        {
+            var op = partition.Unknown[u].Op;
+            if (!byOp.TryGetValue(op, out var c))
+            {
+                byOp[op] = c = members.Count;
+                members.Add([]);
+            }
+            members[c].Add(u);
+        }
+        classes = members.Count;
+        classOp = new TOp[classes];
+        classCalls = new int[classes][];
+        classMembers = new int[classes][];
+        classUsed = new int[classes];
+        for (var c = 0; c < classes; c++)
+        {
+            classMembers[c] = [.. members[c]];
+            classOp[c] = partition.Unknown[members[c][0]].Op;
+            classCalls[c] = [.. members[c].Select(u => partition.Unknown[u].Call)];
+        }
+
+        if (model.Tokens is { } tokens && classes > 0)
+        {
+            var producers = new Dictionary<int, List<int>>();
+            for (var c = 0; c < classes; c++)
+            {
+                var t = tokens.Produces(classOp[c]);
+                if (t < 0) continue;
+                if (!producers.TryGetValue(t, out var list)) producers[t] = list = [];
+                list.Add(c);
+            }
+            liveObservers = new int[classes];
+            // An unknown op that observes a token keeps its producers alive for good: it may be used any time.
+            for (var c = 0; c < classes; c++)
+                if (producers.TryGetValue(tokens.Requires(classOp[c]), out var ps))
+                    foreach (var p in ps) liveObservers[p] = int.MaxValue / 2;
+            observedBy = new int[n][];
+            for (var j = 0; j < n; j++)
+            {
+                observedBy[j] = producers.TryGetValue(tokens.Requires(ops[j]), out var ps) ? [.. ps] : [];
+                foreach (var p in observedBy[j]) liveObservers[p]++;
+            }
+        }
+
+        linearized = new ulong[(n + 64) / 64 + 1];
+        states = new States(model.StateComparer);
+        stepFrom = new int[(n + classes) * 4];
+        stepTo = new int[(n + classes) * 4];
+        Array.Fill(stepFrom, -1);
+        cache = new ConfigCache(infoSets);
+    }
+
+    private struct Frame
+    {
+        public bool Unknown;      // which list Item indexes: completed ops or unknown classes
+        public int Item;
+        public int PrevState;
+        public int PrevInfo;
+        public int Limit;         // position of the first return left when this frame was pushed from phase 2
+        public int Position;      // history position of the op's invocation
+    }
+
+    /// <summary>A dead end, kept as ints; described only if the partition turns out invalid.</summary>
+    private sealed record RawPrefix(int Omitted, int StartState, int[] Positions, int[] StatesAfter, int FinalState);
+
+    public PartitionResult Run()
+    {
+        var key = partition.Key;
+        var stack = new Frame[16];
+        var depth = 0;
+        var state = states.Intern(model.Init());
+        var info = 0;
+        var remaining = n;
+        var cursor = next[0];     // phase 1: the next event node to consider
+        var phase2 = false;
+        var nextClass = 0;        // phase 2: the next class to consider
+        var limit = 0;            // phase 2: position of the first return left
+        long iterations = 0;
+        var bestProgress = -1;
+        var best = new List<RawPrefix>();
+        var window = new ulong[8];
+
+        while (true)
+        {
+            if (remaining == 0)
+                return new(key, Validity.Valid, partition.Size, partition.Unknown.Count, cache.Count, null);
+
+            if ((++iterations & 1023) == 0 && (Stopwatch.GetTimestamp() > deadline || cancellation.IsCancellationRequested))
+                return new(key, Validity.Unknown, partition.Size, partition.Unknown.Count, cache.Count, null);
+
+            if (!phase2)
+            {
+                if (nodeIsCall[cursor])
+                {
+                    var j = nodeOp[cursor];
+                    var to = StepOp(state, j, ops[j]);
+                    if (to >= 0)
+                    {
+                        Lift(j);
+                        SetBit(j);
+                        if (remaining == 1 || cache.TryAdd(Key(to, ref window, out var m, out var words), m, to, window.AsSpan(0, words), info))
+                        {
+                            Push(ref stack, ref depth, new Frame { Unknown = false, Item = j, PrevState = state, PrevInfo = info, Position = partition.Completed[j].Call });
+                            state = to;
+                            remaining--;
+                            cursor = next[0];
+                            continue;
+                        }
+                        ClearBit(j);
+                        Unlift(j);
+                    }
+                    cursor = next[cursor];
+                    continue;
+                }
+                // Reached the first return: no completed op can go ahead of it. Try the unknown ops.
+                phase2 = true;
+                limit = nodePos[cursor];
+                nextClass = 0;
+            }
+
+            var advanced = false;
+            for (var c = nextClass; c < classes; c++)
+            {
+                var used = classUsed[c];
+                if (used == classCalls[c].Length || classCalls[c][used] > limit) continue;
+                if (observedBy is not null && liveObservers[c] == 0) continue;   // nobody left who could see it
+                var to = StepOp(state, n + c, classOp[c]);
+                if (to < 0) continue;
+                var withC = infoSets.Add(info, c);
+                if (!cache.TryAdd(Key(to, ref window, out var m, out var words), m, to, window.AsSpan(0, words), withC)) continue;
+                var member = partition.Unknown[classMembers[c][classUsed[c]++]].Call;
+                Push(ref stack, ref depth, new Frame { Unknown = true, Item = c, PrevState = state, PrevInfo = info, Limit = limit, Position = member });
+                state = to;
+                info = withC;
+                phase2 = false;
+                cursor = next[0];
+                advanced = true;
+                break;
+            }
+            if (advanced) continue;
+
+            // Dead end: every candidate failed here. Remember how far real time got, then backtrack.
+            if (limit >= bestProgress)
+            {
+                if (limit > bestProgress)
+                {
+                    bestProgress = limit;
+                    best.Clear();
+                }
+                if (best.Count < options.MaxPrefixes) best.Add(Capture(stack, depth, state));
+            }
+            if (depth == 0)
+                return new(key, Validity.Invalid, partition.Size, partition.Unknown.Count, cache.Count, Failure(bestProgress, best));
+
+            var f = stack[--depth];
+            state = f.PrevState;
+            info = f.PrevInfo;
+            if (f.Unknown)
+            {
+                classUsed[f.Item]--;
+                phase2 = true;
+                limit = f.Limit;
+                nextClass = f.Item + 1;
+            }
+            else
+            {
+                ClearBit(f.Item);
+                Unlift(f.Item);
+                remaining++;
+                phase2 = false;
+                cursor = next[callNode[f.Item]];
+            }
+        }
+    }
+
+    private static void Push(ref Frame[] stack, ref int depth, Frame f)
+    {
+        if (depth == stack.Length) Array.Resize(ref stack, stack.Length * 2);
+        stack[depth++] = f;
+    }
+
+    private void Lift(int j)
+    {
+        int c = callNode[j], r = returnNode[j];
+        next[prev[c]] = next[c];
+        prev[next[c]] = prev[c];
+        next[prev[r]] = next[r];
+        prev[next[r]] = prev[r];
+    }
+
+    private void Unlift(int j)
+    {
+        int c = callNode[j], r = returnNode[j];
+        next[prev[r]] = r;
+        prev[next[r]] = r;
+        next[prev[c]] = c;
+        prev[next[c]] = c;
+    }
+
+    private void SetBit(int j)
+    {
+        linearized[j >> 6] |= 1UL << (j & 63);
+        if (observedBy is not null)
+            foreach (var c in observedBy[j]) liveObservers[c]--;
+    }
+
+    private void ClearBit(int j)
+    {
+        linearized[j >> 6] &= ~(1UL << (j & 63));
+        if (observedBy is not null)
+            foreach (var c in observedBy[j]) liveObservers[c]++;
+    }
+
+    /// <summary>Interned state after <paramref name="op"/>, or -1 if the op is impossible in <paramref name="state"/>.</summary>
+    private int StepOp(int state, int slot, in TOp op)
+    {
+        var s = slot * 4 + (state & 3);
+        if (stepFrom[s] == state) return stepTo[s];
+        var to = model.Step(states[state], op, out var nextState) ? states.Intern(nextState) : -1;
+        stepFrom[s] = state;
+        stepTo[s] = to;
+        return to;
+    }
+
+    /// <summary>
+    /// Exact key of the linearized completed ops: m (the first op not linearized, in call order) and
+    /// the bits of ops m+1 .. reach[m]-1, copied into <paramref name="window"/>. Returns its hash.
+    /// </summary>
+    private ulong Key(int state, ref ulong[] window, out int m, out int words)
+    {
+        var head = next[0];
+        m = nodeOp[head];
+        var from = m + 1;
+        var bits = Math.Max(0, reach[m] - from);
+        words = (bits + 63) >> 6;
+        if (window.Length < words) window = new ulong[Math.Max(words, window.Length * 2)];
+        var hash = Mix((ulong)(uint)m * 0x9E3779B97F4A7C15UL ^ (ulong)(uint)state << 32);
+        for (var w = 0; w < words; w++)
+        {
+            var bit = from + w * 64;
+            var lo = linearized[bit >> 6] >> (bit & 63);
+            if ((bit & 63) != 0 && (bit >> 6) + 1 < linearized.Length) lo |= linearized[(bit >> 6) + 1] << (64 - (bit & 63));
+            var left = bits - w * 64;
+            if (left < 64) lo &= (1UL << left) - 1;
+            window[w] = lo;
+            hash = Mix(hash ^ lo);
+        }
+        return hash | 1;   // 0 marks an empty slot
+    }
+
+    private static ulong Mix(ulong x)
+    {
+        x ^= x >> 33;
+        x *= 0xff51afd7ed558ccdUL;
+        x ^= x >> 33;
+        x *= 0xc4ceb9fe1a85ec53UL;
+        x ^= x >> 33;
+        return x;
+    }
+
+    private RawPrefix Capture(Frame[] stack, int depth, int finalState)
+    {
+        var keep = Math.Min(depth, options.MaxPrefixSteps);
+        var first = depth - keep;
+        var positions = new int[keep];
+        var after = new int[keep];
+        for (var d = first; d < depth; d++)
+        {
+            positions[d - first] = stack[d].Position;
+            after[d - first] = d + 1 < depth ? stack[d + 1].PrevState : finalState;
+        }
+        var start = keep == depth ? states.Intern(model.Init()) : stack[first].PrevState;
+        return new RawPrefix(first, start, positions, after, finalState);
+    }
+
+    private PartialLinearization Describe(RawPrefix raw) => new(
+        raw.Omitted,
+        model.DescribeState(states[raw.StartState]),
+        [.. raw.Positions.Select((p, i) => new LinearizedStep(Ref(p), model.DescribeState(states[raw.StatesAfter[i]])))],
+        model.DescribeState(states[raw.FinalState]));
+
+    private HistoryRef Ref(int position)
+    {
+        var c = history.CompletionOf(position);
+        return new HistoryRef(position, history[position], c, c < 0 ? null : history[c]);
+    }
+
+    private LinearizabilityFailure Failure(int progress, List<RawPrefix> prefixes)
+    {
+        // The first return left at the deepest dead end: the op no linearization could complete.
+        var position = -1;
+        for (var i = 0; i < n; i++)
+            if (partition.Completed[i].Return == progress) position = partition.Completed[i].Call;
+        return new LinearizabilityFailure(Ref(position), [.. prefixes.Select(Describe)]);
+    }
+
+    /// <summary>Model states, interned to dense ints.</summary>
+    private sealed class States(IEqualityComparer<TState> comparer)
+    {
+        private readonly Dictionary<TState, int> ids = new(comparer);
+        private readonly List<TState> all = [];
+
+        public TState this[int id] => all[id];
+
+        public int Intern(TState s)
+        {
+            if (ids.TryGetValue(s, out var id)) return id;
+            id = all.Count;
+            all.Add(s);
+            ids.Add(s, id);
+            return id;
+        }
+    }
+}
+
+/// <summary>
+/// Sets of unknown ops used, as counts per class, interned to ints so configurations can hold them
+/// cheaply. Content is kept sorted (class ids, repeated by count) for the subset test.
+/// </summary>
+internal sealed class InfoSets
+{
+    private readonly List<int[]> contents = [[]];
+    private readonly Dictionary<long, int> children = [];
+    private readonly Dictionary<int[], int> byContent = new(ContentComparer.Instance) { [[]] = 0 };
+
+    public int Add(int set, int cls)
+    {
+        var edge = (long)set << 32 | (uint)cls;
+        if (children.TryGetValue(edge, out var child)) return child;
+        var parent = contents[set];
+        var content = new int[parent.Length + 1];
+        var at = 0;
+        while (at < parent.Length && parent[at] <= cls) at++;
+        Array.Copy(parent, content, at);
+        content[at] = cls;
+        Array.Copy(parent, at, content, at + 1, parent.Length - at);
+        if (!byContent.TryGetValue(content, out child))
+        {
+            child = contents.Count;
+            contents.Add(content);
+            byContent.Add(content, child);
+        }
+        children[edge] = child;
+        return child;
+    }
+
+    /// <summary>Whether every unknown op used in <paramref name="a"/> is used in <paramref name="b"/> too.</summary>
+    public bool IsSubset(int a, int b)
+    {
+        if (a == b || a == 0) return true;
+        var x = contents[a];
+        var y = contents[b];
+        if (x.Length > y.Length) return false;
+        int i = 0, j = 0;
+        while (i < x.Length)
+        {
+            if (j == y.Length || y.Length - j < x.Length - i) return false;
+            if (x[i] == y[j]) { i++; j++; }
+            else if (x[i] > y[j]) j++;
+            else return false;
+        }
+        return true;
+    }
+
+    private sealed class ContentComparer : IEqualityComparer<int[]>
+    {
+        public static readonly ContentComparer Instance = new();
+        public bool Equals(int[]? a, int[]? b) => a.AsSpan().SequenceEqual(b.AsSpan());
+        public int GetHashCode(int[] a)
+        {
+            var h = new HashCode();
+            foreach (var x in a) h.Add(x);
+            return h.ToHashCode();
+        }
+    }
+}
+
+/// <summary>
+/// The memo: an open-addressing table of configurations (m, window bits, state), each with the
+/// list of unknown-op sets it was reached with. Window words live in one shared arena.
+/// </summary>
+internal sealed class ConfigCache(InfoSets infoSets)
+{
+    private ulong[] hashes = new ulong[1024];
+    private int[] ms = new int[1024], stateIds = new int[1024], offsets = new int[1024], lengths = new int[1024], infoHeads = new int[1024];
+    private ulong[] arena = new ulong[1024];
+    private int arenaUsed;
+    private int[] infoSet = new int[1024], infoNext = new int[1024];
+    private int infoUsed;
+    private int used;
+
+    public long Count { get; private set; }
+
+    /// <summary>Adds the configuration; false if it, or one that dominates it, was seen before.</summary>
+    public bool TryAdd(ulong hash, int m, int state, ReadOnlySpan<ulong> window, int info)
+    {
+        var mask = hashes.Length - 1;
+        var slot = (int)(hash & (ulong)mask);
+        while (hashes[slot] != 0)
+        {
+            if (hashes[slot] == hash && ms[slot] == m && stateIds[slot] == state && lengths[slot] == window.Length
+                && arena.AsSpan(offsets[slot], window.Length).SequenceEqual(window))
+            {
+                for (var e = infoHeads[slot]; e >= 0; e = infoNext[e])
+                    if (infoSets.IsSubset(infoSet[e], info)) return false;
+                infoHeads[slot] = NewInfo(info, infoHeads[slot]);
+                Count++;
+                return true;
+            }
+            slot = (slot + 1) & mask;
+        }
+        hashes[slot] = hash;
+        ms[slot] = m;
+        stateIds[slot] = state;
+        lengths[slot] = window.Length;
+        offsets[slot] = Store(window);
+        infoHeads[slot] = NewInfo(info, -1);
+        Count++;
+        if (++used * 2 > hashes.Length) Grow();
+        return true;
+    }
+
+    private int Store(ReadOnlySpan<ulong> window)
+    {
+        if (arenaUsed + window.Length > arena.Length) Array.Resize(ref arena, Math.Max(arena.Length * 2, arenaUsed + window.Length));
+        window.CopyTo(arena.AsSpan(arenaUsed));
+        var at = arenaUsed;
+        arenaUsed += window.Length;
+        return at;
+    }
+
+    private int NewInfo(int set, int nextEntry)
+    {
+        if (infoUsed == infoSet.Length)
+        {
+            Array.Resize(ref infoSet, infoSet.Length * 2);
+            Array.Resize(ref infoNext, infoNext.Length * 2);
+        }
+        infoSet[infoUsed] = set;
+        infoNext[infoUsed] = nextEntry;
+        return infoUsed++;
+    }
+
+    private void Grow()
+    {
+        var (oh, om, os, oo, ol, oi) = (hashes, ms, stateIds, offsets, lengths, infoHeads);
+        var size = oh.Length * 2;
+        hashes = new ulong[size];
+        ms = new int[size];
+        stateIds = new int[size];
+        offsets = new int[size];
+        lengths = new int[size];
+        infoHeads = new int[size];
+        var mask = size - 1;
+        for (var i = 0; i < oh.Length; i++)
+        {
+            if (oh[i] == 0) continue;
+            var slot = (int)(oh[i] & (ulong)mask);
+            while (hashes[slot] != 0) slot = (slot + 1) & mask;
+            (hashes[slot], ms[slot], stateIds[slot], offsets[slot], lengths[slot], infoHeads[slot]) = (oh[i], om[i], os[i], oo[i], ol[i], oi[i]);
+        }
+    }
+}

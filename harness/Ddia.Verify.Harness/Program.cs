@@ -1,0 +1,4 @@
+using System.CommandLine;
+using Ddia.Verify.Harness.Cli;
+
+return Commands.Run(args);
