@@ -175,11 +175,11 @@ internal sealed class Search<TState, TOp>
         }
 
         linearized = new ulong[(n + 64) / 64 + 1];
-        states = new States(model.StateComparer);
+        states = new States(model.StateComparer, 4 * (n + classes));
         stepFrom = new int[(n + classes) * 4];
         stepTo = new int[(n + classes) * 4];
         Array.Fill(stepFrom, -1);
-        cache = new ConfigCache(infoSets);
+        cache = new ConfigCache(infoSets, expected: 16 * (n + classes));
     }
 
     private struct Frame
@@ -427,10 +427,10 @@ internal sealed class Search<TState, TOp>
     }
 
     /// <summary>Model states, interned to dense ints.</summary>
-    private sealed class States(IEqualityComparer<TState> comparer)
+    private sealed class States(IEqualityComparer<TState> comparer, int capacity)
     {
-        private readonly Dictionary<TState, int> ids = new(comparer);
-        private readonly List<TState> all = [];
+        private readonly Dictionary<TState, int> ids = new(Math.Min(capacity, 1 << 20), comparer);
+        private readonly List<TState> all = new(Math.Min(capacity, 1 << 20));
 
         public TState this[int id] => all[id];
 
@@ -509,46 +509,60 @@ internal sealed class InfoSets
 
 /// <summary>
 /// The memo: an open-addressing table of configurations (m, window bits, state), each with the
-/// list of unknown-op sets it was reached with. Window words live in one shared arena.
+/// list of unknown-op sets it was reached with. One entry is one struct, so a probe touches one
+/// cache line; window words live in one shared arena.
 /// </summary>
-internal sealed class ConfigCache(InfoSets infoSets)
+internal sealed class ConfigCache
 {
-    private ulong[] hashes = new ulong[1024];
-    private int[] ms = new int[1024], stateIds = new int[1024], offsets = new int[1024], lengths = new int[1024], infoHeads = new int[1024];
+    private struct Entry
+    {
+        public ulong Hash;      // 0: empty
+        public int M;
+        public int State;
+        public int Offset;
+        public int Length;
+        public int InfoHead;
+    }
+
+    private readonly InfoSets infoSets;
+    private Entry[] entries;
     private ulong[] arena = new ulong[1024];
     private int arenaUsed;
     private int[] infoSet = new int[1024], infoNext = new int[1024];
     private int infoUsed;
     private int used;
 
+    public ConfigCache(InfoSets infoSets, int expected)
+    {
+        this.infoSets = infoSets;
+        entries = new Entry[Math.Max(1024, (int)BitOperations.RoundUpToPowerOf2((uint)Math.Min(expected, 1 << 20) * 2))];
+    }
+
     public long Count { get; private set; }
 
     /// <summary>Adds the configuration; false if it, or one that dominates it, was seen before.</summary>
     public bool TryAdd(ulong hash, int m, int state, ReadOnlySpan<ulong> window, int info)
     {
-        var mask = hashes.Length - 1;
+        var mask = entries.Length - 1;
         var slot = (int)(hash & (ulong)mask);
-        while (hashes[slot] != 0)
+        while (true)
         {
-            if (hashes[slot] == hash && ms[slot] == m && stateIds[slot] == state && lengths[slot] == window.Length
-                && arena.AsSpan(offsets[slot], window.Length).SequenceEqual(window))
+            ref var e = ref entries[slot];
+            if (e.Hash == 0) break;
+            if (e.Hash == hash && e.M == m && e.State == state && e.Length == window.Length
+                && arena.AsSpan(e.Offset, window.Length).SequenceEqual(window))
             {
-                for (var e = infoHeads[slot]; e >= 0; e = infoNext[e])
-                    if (infoSets.IsSubset(infoSet[e], info)) return false;
-                infoHeads[slot] = NewInfo(info, infoHeads[slot]);
+                for (var i = e.InfoHead; i >= 0; i = infoNext[i])
+                    if (infoSets.IsSubset(infoSet[i], info)) return false;
+                e.InfoHead = NewInfo(info, e.InfoHead);
                 Count++;
                 return true;
             }
             slot = (slot + 1) & mask;
         }
-        hashes[slot] = hash;
-        ms[slot] = m;
-        stateIds[slot] = state;
-        lengths[slot] = window.Length;
-        offsets[slot] = Store(window);
-        infoHeads[slot] = NewInfo(info, -1);
+        entries[slot] = new Entry { Hash = hash, M = m, State = state, Length = window.Length, Offset = Store(window), InfoHead = NewInfo(info, -1) };
         Count++;
-        if (++used * 2 > hashes.Length) Grow();
+        if (++used * 2 > entries.Length) Grow();
         return true;
     }
 
@@ -575,21 +589,15 @@ internal sealed class ConfigCache(InfoSets infoSets)
 
     private void Grow()
     {
-        var (oh, om, os, oo, ol, oi) = (hashes, ms, stateIds, offsets, lengths, infoHeads);
-        var size = oh.Length * 2;
-        hashes = new ulong[size];
-        ms = new int[size];
-        stateIds = new int[size];
-        offsets = new int[size];
-        lengths = new int[size];
-        infoHeads = new int[size];
-        var mask = size - 1;
-        for (var i = 0; i < oh.Length; i++)
+        var old = entries;
+        entries = new Entry[old.Length * 2];
+        var mask = entries.Length - 1;
+        foreach (var e in old)
         {
-            if (oh[i] == 0) continue;
-            var slot = (int)(oh[i] & (ulong)mask);
-            while (hashes[slot] != 0) slot = (slot + 1) & mask;
-            (hashes[slot], ms[slot], stateIds[slot], offsets[slot], lengths[slot], infoHeads[slot]) = (oh[i], om[i], os[i], oo[i], ol[i], oi[i]);
+            if (e.Hash == 0) continue;
+            var slot = (int)(e.Hash & (ulong)mask);
+            while (entries[slot].Hash != 0) slot = (slot + 1) & mask;
+            entries[slot] = e;
         }
     }
 }

@@ -43,7 +43,9 @@ public static class CheckReport
     {
         var failure = p.Failure!;
         sb.AppendLine();
-        sb.AppendLine(Inv, $"key {KeyText(p.Key)}: no linearization can complete {OpText(failure.Op)} ({f.Where(failure.Op.Position)})");
+        var completed = failure.Op.CompletionPosition >= 0 ? $", completed at {f.Where(failure.Op.CompletionPosition)}" : "";
+        sb.AppendLine(Inv, $"key {KeyText(p.Key)}: no linearization can complete {OpText(failure.Op)}");
+        sb.AppendLine(Inv, $"  invoked at {f.Where(failure.Op.Position)}{completed}");
         sb.AppendLine(Inv, $"  states it would have to run in: {string.Join(", ", failure.CandidateStates)}");
         for (var i = 0; i < failure.LongestPrefixes.Length; i++)
         {
@@ -61,8 +63,8 @@ public static class CheckReport
         var process = inv.Process.ToString(Inv);
         var key = inv.Key is null ? "" : $" key {inv.Key}";
         return op.Completion is { } c
-            ? $"p{process} {inv.F}{key} {(c.Type == OpType.Ok && !c.Value.IsNil ? c.Value : inv.Value)} ({Op.TypeName(c.Type)})"
-            : $"p{process} {inv.F}{key} {inv.Value} (no completion)";
+            ? $"p{process} {inv.F}{key} {(c.Type == OpType.Ok && !c.Value.IsNil ? c.Value : inv.Value)} ({Op.TypeName(c.Type)}, index {c.Index})"
+            : $"p{process} {inv.F}{key} {inv.Value} (no completion, index {inv.Index})";
     }
 
     private static string KeyText(Value? key) => key?.ToString() ?? "(all ops)";

@@ -1,3 +1,4 @@
+using System.Text;
 using Ddia.Verify.History;
 
 namespace Ddia.Verify.Checkers.Linearizability.Models;
@@ -17,52 +18,137 @@ public sealed class KvModel(bool partition = true) : Model<KvModel.KvState, KvMo
 
     public enum Kind : byte { Get, Put, Append }
 
-    /// <summary>An op on one key; <see cref="Hash"/> and <see cref="Power"/> let an append update a state's hash in O(|arg|).</summary>
-    public readonly record struct KvOp(Kind Kind, int Key, string Arg, ulong Hash, ulong Power);
+    /// <summary>An op on one key, with its argument (or, for a get, the value read) as <see cref="Text"/>.</summary>
+    public readonly record struct KvOp(Kind Kind, int Key, Text Arg);
 
     /// <summary>
-    /// The values of every key (one key when partitioned), compared by content. Each value carries a
-    /// polynomial hash that an append extends without reading the old value again; the string itself
-    /// is compared only when hashes and lengths agree.
+    /// A string known by its polynomial hash and length, kept as the chain of pieces that built it.
+    /// An append adds one link instead of copying the string, so a step costs O(1) whatever the
+    /// value's length; the characters are read only to confirm a match of hash and length.
+    /// </summary>
+    public sealed class Text : IEquatable<Text>
+    {
+        private const ulong Base = 1_099_511_628_211UL;
+        public static readonly Text Empty = new(null, "", 0, 1, 0);
+
+        private readonly Text? prefix;
+        private readonly string piece;
+
+        private Text(Text? prefix, string piece, ulong hash, ulong power, int length)
+        {
+            this.prefix = prefix;
+            this.piece = piece;
+            Hash = hash;
+            Power = power;
+            Length = length;
+        }
+
+        public ulong Hash { get; }
+        /// <summary>Base to the power of <see cref="Length"/>, to extend hashes by this text.</summary>
+        public ulong Power { get; }
+        public int Length { get; }
+
+        public static Text Of(string s)
+        {
+            ulong h = 0, p = 1;
+            foreach (var c in s)
+            {
+                h = h * Base + c + 1u;
+                p *= Base;
+            }
+            return s.Length == 0 ? Empty : new Text(null, s, h, p, s.Length);
+        }
+
+        public Text Append(Text tail) => tail.Length == 0 ? this : Length == 0 ? tail
+            : new Text(this, tail.ToString(), Hash * tail.Power + tail.Hash, Power * tail.Power, Length + tail.Length);
+
+        public bool Equals(Text? other)
+        {
+            // Texts built the same way share their structure: walk both chains link by link, and read
+            // characters only where the pieces were cut differently.
+            var a = this;
+            var b = other;
+            while (true)
+            {
+                if (ReferenceEquals(a, b)) return true;
+                if (b is null || a.Hash != b.Hash || a.Length != b.Length) return false;
+                if (a.prefix is null) return b.EndsWith(a.piece.AsSpan());
+                if (b.prefix is null) return a.EndsWith(b.piece.AsSpan());
+                if (a.piece.Length != b.piece.Length || a.piece != b.piece) return a.ToString() == b.ToString();
+                a = a.prefix;
+                b = b.prefix;
+            }
+        }
+
+        /// <summary>Whether this text equals <paramref name="flat"/>, read without building the string.</summary>
+        private bool EndsWith(ReadOnlySpan<char> flat)
+        {
+            var end = flat.Length;
+            for (var t = this; t is not null; t = t.prefix)
+            {
+                end -= t.piece.Length;
+                if (end < 0 || !flat.Slice(end, t.piece.Length).SequenceEqual(t.piece)) return false;
+            }
+            return end == 0;
+        }
+
+        public override bool Equals(object? obj) => obj is Text t && Equals(t);
+        public override int GetHashCode() => (int)(Hash ^ (Hash >> 32));
+
+        public override string ToString()
+        {
+            if (prefix is null) return piece;
+            var pieces = new Stack<string>();
+            for (var t = this; t is not null; t = t.prefix) pieces.Push(t.piece);
+            var sb = new StringBuilder(Length);
+            while (pieces.Count > 0) sb.Append(pieces.Pop());
+            return sb.ToString();
+        }
+    }
+
+    /// <summary>
+    /// The values of every key, compared by content: one text when partitioned (no array to allocate
+    /// per step), else one per key.
     /// </summary>
     public readonly struct KvState : IEquatable<KvState>
     {
-        private readonly string[] values;
-        private readonly ulong[] hashes;
+        private readonly Text? one;
+        private readonly Text[]? many;
         private readonly int hash;
 
-        public KvState(string[] values, ulong[] hashes)
+        public KvState(Text one)
         {
-            this.values = values;
-            this.hashes = hashes;
+            this.one = one;
+            hash = one.GetHashCode();
+        }
+
+        public KvState(Text[] many)
+        {
+            this.many = many;
             ulong h = 0;
-            for (var i = 0; i < hashes.Length; i++) h += (hashes[i] ^ (ulong)i) * 0x9E3779B97F4A7C15UL;
+            for (var i = 0; i < many.Length; i++) h += (many[i].Hash ^ (ulong)i) * 0x9E3779B97F4A7C15UL;
             hash = (int)(h ^ (h >> 32));
         }
 
-        public string this[int key] => values[key];
-        public int Count => values.Length;
+        public Text this[int key] => one ?? many![key];
+        public int Count => many?.Length ?? 1;
 
-        public KvState With(int key, string value, ulong valueHash)
+        public KvState With(int key, Text value)
         {
-            var v = (string[])values.Clone();
-            var h = (ulong[])hashes.Clone();
-            v[key] = value;
-            h[key] = valueHash;
-            return new(v, h);
+            if (many is null) return new KvState(value);
+            var copy = new Text[many.Length];
+            many.CopyTo(copy, 0);
+            copy[key] = value;
+            return new(copy);
         }
-
-        public KvState Append(int key, in KvOp op) =>
-            With(key, values[key] + op.Arg, hashes[key] * op.Power + op.Hash);
 
         public bool Equals(KvState other)
         {
-            if (hash != other.hash || values.Length != other.values.Length) return false;
-            for (var i = 0; i < values.Length; i++)
-            {
-                if (ReferenceEquals(values[i], other.values[i])) continue;
-                if (hashes[i] != other.hashes[i] || values[i].Length != other.values[i].Length || values[i] != other.values[i]) return false;
-            }
+            if (hash != other.hash) return false;
+            if (one is not null) return one.Equals(other.one);
+            if (other.many is null || many!.Length != other.many.Length) return false;
+            for (var i = 0; i < many.Length; i++)
+                if (!many[i].Equals(other.many[i])) return false;
             return true;
         }
 
@@ -70,24 +156,12 @@ public sealed class KvModel(bool partition = true) : Model<KvModel.KvState, KvMo
         public override int GetHashCode() => hash;
     }
 
-    private const ulong Base = 1_099_511_628_211UL;
-
-    private static (ulong Hash, ulong Power) HashOf(string s)
-    {
-        ulong h = 0, p = 1;
-        foreach (var c in s)
-        {
-            h = h * Base + c + 1;
-            p *= Base;
-        }
-        return (h, p);
-    }
-
     public override KvState Init()
     {
-        var values = new string[partition ? 1 : Math.Max(1, keys.Count)];
-        Array.Fill(values, "");
-        return new KvState(values, new ulong[values.Length]);
+        if (partition) return new KvState(Text.Empty);
+        var values = new Text[Math.Max(1, keys.Count)];
+        Array.Fill(values, Text.Empty);
+        return new KvState(values);
     }
 
     public override bool Step(KvState state, in KvOp op, out KvState next)
@@ -97,12 +171,12 @@ public sealed class KvModel(bool partition = true) : Model<KvModel.KvState, KvMo
         {
             case Kind.Get:
                 next = state;
-                return state[key] == op.Arg;
+                return state[key].Equals(op.Arg);
             case Kind.Put:
-                next = state.With(key, op.Arg, op.Hash);
+                next = state.With(key, op.Arg);
                 return true;
             default:
-                next = state.Append(key, op);
+                next = state.With(key, state[key].Append(op.Arg));
                 return true;
         }
     }
@@ -120,8 +194,7 @@ public sealed class KvModel(bool partition = true) : Model<KvModel.KvState, KvMo
         if (outcome == OpType.Fail || (kind == Kind.Get && outcome != OpType.Ok)) return Prepared<KvOp>.Skip;
         var value = kind == Kind.Get ? completion!.Value.Value : invocation.Value;
         var text = value.IsNil ? "" : value.AsText ?? throw new CheckerInputException(position, "value", $"kv values are strings, got {value}");
-        var (hash, power) = HashOf(text);
-        return new(outcome == OpType.Ok ? Participation.Completed : Participation.Unknown, new KvOp(kind, key, text, hash, power));
+        return new(outcome == OpType.Ok ? Participation.Completed : Participation.Unknown, new KvOp(kind, key, Text.Of(text)));
     }
 
     public override string DescribeState(KvState state)
@@ -130,5 +203,5 @@ public sealed class KvModel(bool partition = true) : Model<KvModel.KvState, KvMo
         return "{" + string.Join(", ", Enumerable.Range(0, state.Count).Select(k => $"{keys.ValueOf(k)} {Quote(state[k])}")) + "}";
     }
 
-    private static string Quote(string s) => Value.Of(s).ToString();
+    private static string Quote(Text s) => Value.Of(s.ToString()).ToString();
 }

@@ -1,0 +1,110 @@
+using System.Text;
+
+namespace Ddia.Verify.Harness.Tests;
+
+/// <summary>
+/// Where the tests find the repository and the validation corpora. The corpora live beside the
+/// repository, in <c>&lt;repo&gt;/../shared/corpora</c> (in CI a copy of shared/ next to the clone).
+/// Tests that need them fail with a clear message when they are missing: a skipped corpus test would
+/// hide a broken setup.
+/// </summary>
+internal static class Repo
+{
+    private static readonly Lazy<string> RootPath = new(FindRoot);
+    private static readonly Lazy<string> CorporaPath = new(FindCorpora);
+
+    /// <summary>The directory holding Ddia.Verify.sln.</summary>
+    public static string Root => RootPath.Value;
+
+    /// <summary>&lt;repo&gt;/../shared/corpora, as an absolute path.</summary>
+    public static string Corpora => CorporaPath.Value;
+
+    private static string FindRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Ddia.Verify.sln"))) dir = dir.Parent;
+        if (dir is null)
+            throw new InvalidOperationException(
+                $"cannot find the repository root (a directory holding Ddia.Verify.sln) above {AppContext.BaseDirectory}");
+        return dir.FullName;
+    }
+
+    private static string FindCorpora()
+    {
+        var corpora = Path.GetFullPath(Path.Combine(Root, "..", "shared", "corpora"));
+        if (!Directory.Exists(corpora))
+            throw new InvalidOperationException(
+                $"the validation corpora are missing: expected them at {corpora} "
+                + $"(shared/ must sit beside the repository at {Root})");
+        return corpora;
+    }
+
+    /// <summary>The rows of a corpus' MANIFEST.tsv, by column name, read here independently of the product's reader.</summary>
+    public static IReadOnlyList<IReadOnlyDictionary<string, string>> Manifest(string corpus)
+    {
+        var lines = File.ReadAllLines(Path.Combine(Corpora, corpus, "MANIFEST.tsv"));
+        var header = lines[0].Split('\t');
+        var rows = new List<IReadOnlyDictionary<string, string>>();
+        foreach (var line in lines.Skip(1))
+        {
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            var cells = line.Split('\t');
+            var row = new Dictionary<string, string>(StringComparer.Ordinal);
+            for (var i = 0; i < header.Length; i++) row[header[i]] = i < cells.Length ? cells[i] : "";
+            rows.Add(row);
+        }
+        return rows;
+    }
+}
+
+/// <summary>A scratch directory for one test class's files; deleted on dispose.</summary>
+public sealed class ScratchDir : IDisposable
+{
+    public ScratchDir()
+    {
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"ddia-harness-tests-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+
+    /// <summary>Writes <paramref name="text"/> (UTF-8, no BOM, exactly as given) to a new file and returns its path.</summary>
+    public string Write(string name, string text)
+    {
+        var path = System.IO.Path.Combine(Path, $"{Guid.NewGuid():N}-{name}");
+        File.WriteAllBytes(path, Encoding.UTF8.GetBytes(text));
+        return path;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still open elsewhere; the temp directory is the OS's to clean.
+        }
+    }
+}
+
+/// <summary>JSON Lines text for tests, one op a line, written by hand (not by the product's writer).</summary>
+internal static class Jsonl
+{
+    public static string Op(int index, int process, string type, string f, string value, string? key = null) =>
+        key is null
+            ? $"{{\"index\":{index},\"time\":{index * 10},\"process\":{process},\"type\":\"{type}\",\"f\":\"{f}\",\"value\":{value}}}"
+            : $"{{\"index\":{index},\"time\":{index * 10},\"process\":{process},\"type\":\"{type}\",\"f\":\"{f}\",\"key\":{key},\"value\":{value}}}";
+
+    /// <summary>p0 writes 1, then p1 reads <paramref name="read"/>: valid for 1, invalid otherwise. Four lines.</summary>
+    public static string[] WriteThenRead(int read) =>
+    [
+        Op(0, 0, "invoke", "write", "1"),
+        Op(1, 0, "ok", "write", "1"),
+        Op(2, 1, "invoke", "read", "null"),
+        Op(3, 1, "ok", "read", read.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+    ];
+
+    public static string Lines(IEnumerable<string> lines) => string.Concat(lines.Select(l => l + "\n"));
+}
