@@ -24,9 +24,10 @@ public static class JsonlHistory
         var warnings = new List<string>();
         var strings = new StringPool();
         var lineNo = 0;
-        foreach (var (line, terminated) in SplitLines(stream))
+        foreach (var (whole, terminated) in SplitLines(stream))
         {
             lineNo++;
+            var line = lineNo == 1 && whole.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? whole[3..] : whole;   // a UTF-8 byte-order mark
             if (IsBlank(line.Span)) continue;
             try
             {
@@ -43,7 +44,7 @@ public static class JsonlHistory
     }
 
     private static bool IsIncomplete(HistoryFormatException e) =>
-        e.Problem.StartsWith("invalid JSON", StringComparison.Ordinal) || e.Problem.StartsWith("the op object is not closed", StringComparison.Ordinal);
+        e.Problem.StartsWith("invalid JSON: the line ends", StringComparison.Ordinal) || e.Problem.StartsWith("the op object is not closed", StringComparison.Ordinal);
 
     private static bool IsBlank(ReadOnlySpan<byte> line)
     {
@@ -129,12 +130,29 @@ public static class JsonlHistory
         }
         catch (JsonException e)
         {
-            throw new HistoryFormatException(source, lineNo, null, $"invalid JSON at column {e.BytePositionInLine + 1}: {FirstSentence(e.Message)}");
+            // A line that is the start of some valid JSON stops short (a truncated write): no field is to blame.
+            if (IsJsonPrefix(line))
+                throw new HistoryFormatException(source, lineNo, null, $"invalid JSON: the line ends before the op does ({FirstSentence(e.Message)})");
+            throw new HistoryFormatException(source, lineNo, field == "" ? null : field, $"invalid JSON at column {e.BytePositionInLine + 1}: {FirstSentence(e.Message)}");
         }
         if (type is null) throw new HistoryFormatException(source, lineNo, "type", "missing");
         if (f is null) throw new HistoryFormatException(source, lineNo, "f", "missing");
         if (process is null) throw new HistoryFormatException(source, lineNo, "process", "missing");
         return new Op(index, time, type.Value, process.Value, f, value, key, error);
+    }
+
+    private static bool IsJsonPrefix(ReadOnlySpan<byte> line)
+    {
+        var reader = new Utf8JsonReader(line, isFinalBlock: false, default);
+        try
+        {
+            while (reader.Read()) { }
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     private static string FirstSentence(string message)

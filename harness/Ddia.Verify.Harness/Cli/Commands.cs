@@ -65,7 +65,8 @@ public static class Commands
                 fmt = f;
             }
             var seconds = parse.GetValue(timeout);
-            if (seconds is <= 0) throw new UsageException("--timeout: must be a positive number of seconds");
+            if (seconds is { } sec && !(double.IsFinite(sec) && sec > 0 && sec <= 1e7))
+                throw new UsageException("--timeout: must be a positive number of seconds (at most 10^7)");
             var request = new CheckRequest(parse.GetValue(path)!)
             {
                 Model = parse.GetValue(model),

@@ -71,7 +71,9 @@ public static class LinearizabilityRun
                 var bytes = System.Text.Encoding.UTF8.GetBytes(text);
                 var reader = new System.Text.Json.Utf8JsonReader(bytes);
                 reader.Read();
-                return JsonlHistory.ReadValue(ref reader);
+                var value = JsonlHistory.ReadValue(ref reader);
+                if (reader.Read()) throw new UsageException($"--initial-value: '{text}' has text after the value");
+                return value;
             }
             catch (System.Text.Json.JsonException)
             {
