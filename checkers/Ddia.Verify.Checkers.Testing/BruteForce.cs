@@ -72,7 +72,7 @@ public static class BruteForce
             if (!op.IsClient || !op.IsInvoke) continue;
             var c = history.CompletionOf(i);
             var outcome = c < 0 ? OpType.Info : history[c].Type;
-            var prepared = model.Prepare(i, op, c < 0 ? null : history[c], outcome);
+            var prepared = model.Prepare(new OpPair(i, op, c, c < 0 ? null : history[c]));
             if (prepared.Participation == Participation.Skip) continue;
 
             List<Candidate<TOp>> group;

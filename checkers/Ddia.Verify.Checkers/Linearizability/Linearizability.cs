@@ -77,7 +77,7 @@ public static class Linearizability
             if (!op.IsClient || !op.IsInvoke) continue;
             var c = history.CompletionOf(i);
             var outcome = c < 0 ? OpType.Info : ops[c].Type;
-            var prepared = model.Prepare(i, op, c < 0 ? null : ops[c], outcome);
+            var prepared = model.Prepare(new OpPair(i, op, c, c < 0 ? null : ops[c]));
             if (prepared.Participation == Participation.Skip) continue;
 
             var partition = noKey;

@@ -19,6 +19,15 @@ public readonly record struct Prepared<TOp>(Participation Participation, TOp Op)
     public static Prepared<TOp> Skip => new(Participation.Skip, default!);
 }
 
+/// <summary>
+/// A client op as the history recorded it: the invocation and its position, and the completion and
+/// its position (null and -1 when it never completed, which counts as Info).
+/// </summary>
+public readonly record struct OpPair(int Position, Op Invocation, int CompletionPosition, Op? Completion)
+{
+    public OpType Outcome => Completion?.Type ?? OpType.Info;
+}
+
 /// <summary>A model the CLI can name: checks a whole history, whatever its state and op types.</summary>
 public abstract class LinearizabilityModel
 {
@@ -48,11 +57,33 @@ public abstract class Model<TState, TOp> : LinearizabilityModel
     public abstract bool Step(TState state, in TOp op, out TState next);
 
     /// <summary>
-    /// Reads an invocation and its completion (null when it never completed; then
-    /// <paramref name="outcome"/> is Info) into this model's op, or says to skip it. Throws
-    /// <see cref="CheckerInputException"/> for a value of the wrong shape.
+    /// Reads an invocation and its completion into this model's op, or says to skip it. Called once per
+    /// client op, in history order, before any search starts. Throws <see cref="CheckerInputException"/>
+    /// for a value of the wrong shape.
     /// </summary>
-    public abstract Prepared<TOp> Prepare(int position, in Op invocation, Op? completion, OpType outcome);
+    public abstract Prepared<TOp> Prepare(in OpPair op);
+
+    /// <summary>
+    /// Whether <paramref name="op"/> never changes the state (a read). Step must then return the state
+    /// it was given. The search takes such ops as soon as they are possible, without trying others
+    /// first. The default is false, which is always safe.
+    /// </summary>
+    public virtual bool IsReadOnly(in TOp op) => false;
+
+    /// <summary>
+    /// Whether some ops of this history could still lead from <paramref name="state"/> to a state in
+    /// which the read-only <paramref name="read"/> is possible. The search drops a step whose state
+    /// fails this for a read that is still pending, since that read must come later. Must never say
+    /// false wrongly; the default, true, is always safe.
+    /// </summary>
+    /// <remarks>
+    /// <paramref name="frontier"/> is the history position of the first completion not yet passed: every
+    /// op that completed before it is already linearized.
+    /// </remarks>
+    public virtual bool CanReach(TState state, in TOp read, int frontier) => true;
+
+    /// <summary>Whether <see cref="CanReach"/> can ever say false, so the search knows whether to ask.</summary>
+    public virtual bool ChecksReach => false;
 
     public virtual IEqualityComparer<TState> StateComparer => EqualityComparer<TState>.Default;
 

@@ -26,6 +26,9 @@ namespace Ddia.Verify.Checkers.Linearizability;
 /// <item>Where the model describes its ops as tokens (<see cref="Model{TState, TOp}.Tokens"/>), an unknown op
 /// is tried only while some op that could observe what it wrote is still to be linearized.</item>
 /// </list>
+/// A completed op that changes no state (a read) and is possible in the current state is linearized
+/// at once with no alternatives tried: moving it to the front of any valid linearization from here
+/// keeps that linearization valid.
 /// The linearized completed ops are stored exactly and compactly as (m, window): every op before m
 /// (in call order) is linearized, m is not, and only ops called before m returns can be linearized
 /// ahead of it, so a window of that width holds the rest. States are interned to ints and each op
@@ -46,6 +49,9 @@ internal sealed class Search<TState, TOp>
     // Completed ops, in call order.
     private readonly int n;
     private readonly TOp[] ops;
+    private readonly bool[] readOnly;
+    private readonly bool checksReach;
+    private readonly int tail;
     private readonly int[] callNode, returnNode, reach;
 
     // The event list: node 0 is the head, node 2n+1 the tail.
@@ -83,7 +89,13 @@ internal sealed class Search<TState, TOp>
         var done = partition.Completed;   // already in call order: the history was walked in order
         n = done.Count;
         ops = new TOp[n];
-        for (var i = 0; i < n; i++) ops[i] = done[i].Op;
+        checksReach = model.ChecksReach;
+        readOnly = new bool[n];
+        for (var i = 0; i < n; i++)
+        {
+            ops[i] = done[i].Op;
+            readOnly[i] = model.IsReadOnly(ops[i]);
+        }
 
         // Events sorted by position; each op has a call and a return node.
         var events = new (int Pos, int Op, bool Call)[2 * n];
@@ -94,6 +106,7 @@ internal sealed class Search<TState, TOp>
         }
         Array.Sort(events, (a, b) => a.Pos.CompareTo(b.Pos));
         var nodes = 2 * n + 2;
+        tail = nodes - 1;
         next = new int[nodes];
         prev = new int[nodes];
         nodeOp = new int[nodes];
@@ -185,6 +198,7 @@ internal sealed class Search<TState, TOp>
     private struct Frame
     {
         public bool Unknown;      // which list Item indexes: completed ops or unknown classes
+        public bool Forced;       // a read-only op taken with no alternatives (see Run)
         public int Item;
         public int PrevState;
         public int PrevInfo;
@@ -203,7 +217,7 @@ internal sealed class Search<TState, TOp>
         var state = states.Intern(model.Init());
         var info = 0;
         var remaining = n;
-        var cursor = next[0];     // phase 1: the next event node to consider
+        var cursor = -1;          // phase 1: the next event node to consider; -1: a configuration just reached
         var phase2 = false;
         var nextClass = 0;        // phase 2: the next class to consider
         var limit = 0;            // phase 2: position of the first return left
@@ -220,7 +234,36 @@ internal sealed class Search<TState, TOp>
             if ((++iterations & 1023) == 0 && (Stopwatch.GetTimestamp() > deadline || cancellation.IsCancellationRequested))
                 return new(key, Validity.Unknown, partition.Size, partition.Unknown.Count, cache.Count, null);
 
-            if (!phase2)
+            var dead = false;
+            if (cursor < 0)
+            {
+                // A read-only op that is possible now goes first, with no alternatives: any linearization from
+                // here stays valid with it moved to the front (it changes no state, and nothing needs to precede it).
+                cursor = next[0];
+                for (var k = cursor; nodeIsCall[k]; k = next[k])
+                {
+                    var j = nodeOp[k];
+                    if (!readOnly[j] || StepOp(state, j, ops[j]) != state) continue;
+                    Lift(j);
+                    SetBit(j);
+                    if (remaining == 1 || cache.TryAdd(Key(state, ref window, out var m, out var words), m, state, window.AsSpan(0, words), info))
+                    {
+                        Push(ref stack, ref depth, new Frame { Forced = true, Item = j, PrevState = state, PrevInfo = info, Position = partition.Completed[j].Call });
+                        remaining--;
+                        cursor = -1;
+                    }
+                    else
+                    {
+                        ClearBit(j);
+                        Unlift(j);
+                        dead = true;   // seen before, and it failed: so does this configuration
+                    }
+                    break;
+                }
+                if (cursor < 0) continue;
+            }
+
+            if (!dead && !phase2)
             {
                 if (nodeIsCall[cursor])
                 {
@@ -230,16 +273,24 @@ internal sealed class Search<TState, TOp>
                     {
                         Lift(j);
                         SetBit(j);
-                        if (remaining == 1 || cache.TryAdd(Key(to, ref window, out var m, out var words), m, to, window.AsSpan(0, words), info))
+                        if (to != state && checksReach && !PendingReadsReachable(to))
                         {
-                            Push(ref stack, ref depth, new Frame { Unknown = false, Item = j, PrevState = state, PrevInfo = info, Position = partition.Completed[j].Call });
+                            ClearBit(j);
+                            Unlift(j);
+                        }
+                        else if (remaining == 1 || cache.TryAdd(Key(to, ref window, out var m, out var words), m, to, window.AsSpan(0, words), info))
+                        {
+                            Push(ref stack, ref depth, new Frame { Item = j, PrevState = state, PrevInfo = info, Position = partition.Completed[j].Call });
                             state = to;
                             remaining--;
-                            cursor = next[0];
+                            cursor = -1;
                             continue;
                         }
-                        ClearBit(j);
-                        Unlift(j);
+                        else
+                        {
+                            ClearBit(j);
+                            Unlift(j);
+                        }
                     }
                     cursor = next[cursor];
                     continue;
@@ -250,60 +301,88 @@ internal sealed class Search<TState, TOp>
                 nextClass = 0;
             }
 
-            var advanced = false;
-            for (var c = nextClass; c < classes; c++)
+            if (!dead)
             {
-                var used = classUsed[c];
-                if (used == classCalls[c].Length || classCalls[c][used] > limit) continue;
-                if (observedBy is not null && liveObservers[c] == 0) continue;   // nobody left who could see it
-                var to = StepOp(state, n + c, classOp[c]);
-                if (to < 0) continue;
-                var withC = infoSets.Add(info, c);
-                if (!cache.TryAdd(Key(to, ref window, out var m, out var words), m, to, window.AsSpan(0, words), withC)) continue;
-                var member = partition.Unknown[classMembers[c][classUsed[c]++]].Call;
-                Push(ref stack, ref depth, new Frame { Unknown = true, Item = c, PrevState = state, PrevInfo = info, Limit = limit, Position = member });
-                state = to;
-                info = withC;
-                phase2 = false;
-                cursor = next[0];
-                advanced = true;
-                break;
-            }
-            if (advanced) continue;
-
-            // Dead end: every candidate failed here. Remember how far real time got, then backtrack.
-            if (limit >= bestProgress)
-            {
-                if (limit > bestProgress)
+                var advanced = false;
+                for (var c = nextClass; c < classes; c++)
                 {
-                    bestProgress = limit;
-                    best.Clear();
+                    var used = classUsed[c];
+                    if (used == classCalls[c].Length || classCalls[c][used] > limit) continue;
+                    if (observedBy is not null && liveObservers[c] == 0) continue;   // nobody left who could see it
+                    var to = StepOp(state, n + c, classOp[c]);
+                    if (to < 0) continue;
+                    var withC = infoSets.Add(info, c);
+                    if (!cache.TryAdd(Key(to, ref window, out var m, out var words), m, to, window.AsSpan(0, words), withC)) continue;
+                    var member = partition.Unknown[classMembers[c][classUsed[c]++]].Call;
+                    Push(ref stack, ref depth, new Frame { Unknown = true, Item = c, PrevState = state, PrevInfo = info, Limit = limit, Position = member });
+                    state = to;
+                    info = withC;
+                    phase2 = false;
+                    cursor = -1;
+                    advanced = true;
+                    break;
                 }
-                if (best.Count < options.MaxPrefixes) best.Add(Capture(stack, depth, state));
-            }
-            if (depth == 0)
-                return new(key, Validity.Invalid, partition.Size, partition.Unknown.Count, cache.Count, Failure(bestProgress, best));
+                if (advanced) continue;
 
-            var f = stack[--depth];
-            state = f.PrevState;
-            info = f.PrevInfo;
-            if (f.Unknown)
-            {
-                classUsed[f.Item]--;
-                phase2 = true;
-                limit = f.Limit;
-                nextClass = f.Item + 1;
+                // Dead end: every candidate failed here. Remember how far real time got.
+                if (limit >= bestProgress)
+                {
+                    if (limit > bestProgress)
+                    {
+                        bestProgress = limit;
+                        best.Clear();
+                    }
+                    if (best.Count < options.MaxPrefixes) best.Add(Capture(stack, depth, state));
+                }
             }
-            else
+
+            // Backtrack to the latest configuration that still has choices left; a forced step had none.
+            while (true)
             {
+                if (depth == 0)
+                    return new(key, Validity.Invalid, partition.Size, partition.Unknown.Count, cache.Count, Failure(bestProgress, best));
+                var f = stack[--depth];
+                state = f.PrevState;
+                info = f.PrevInfo;
+                if (f.Unknown)
+                {
+                    classUsed[f.Item]--;
+                    phase2 = true;
+                    limit = f.Limit;
+                    nextClass = f.Item + 1;
+                    break;
+                }
                 ClearBit(f.Item);
                 Unlift(f.Item);
                 remaining++;
+                if (f.Forced) continue;
                 phase2 = false;
                 cursor = next[callNode[f.Item]];
+                break;
             }
         }
     }
+
+    /// <summary>
+    /// Whether the next reads still to be linearized (the first <see cref="ReachLookahead"/> events of
+    /// the list, all of which come after this step) could still see a state that follows <paramref name="to"/>.
+    /// </summary>
+    private bool PendingReadsReachable(int to)
+    {
+        var s = states[to];
+        var frontier = next[0];
+        while (nodeIsCall[frontier]) frontier = next[frontier];
+        var seen = 0;
+        for (var k = next[0]; k != tail && seen < ReachLookahead; k = next[k], seen++)
+        {
+            if (!nodeIsCall[k]) continue;
+            var r = nodeOp[k];
+            if (readOnly[r] && !model.CanReach(s, ops[r], nodePos[frontier])) return false;
+        }
+        return true;
+    }
+
+    private const int ReachLookahead = 64;
 
     private static void Push(ref Frame[] stack, ref int depth, Frame f)
     {

@@ -23,6 +23,8 @@ public sealed class SetModel : Model<IntVector, SetModel.SetOp>
 
     public override IntVector Init() => IntVector.Empty;
 
+    public override bool IsReadOnly(in SetOp op) => !op.Add;
+
     public override bool Step(IntVector state, in SetOp op, out IntVector next)
     {
         next = state;
@@ -38,8 +40,10 @@ public sealed class SetModel : Model<IntVector, SetModel.SetOp>
         return true;
     }
 
-    public override Prepared<SetOp> Prepare(int position, in Op invocation, Op? completion, OpType outcome)
+    public override Prepared<SetOp> Prepare(in OpPair op)
     {
+        var (position, invocation, _, completion) = op;
+        var outcome = op.Outcome;
         switch (invocation.F)
         {
             case "add":
@@ -79,6 +83,8 @@ public sealed class QueueModel(bool fifo) : Model<IntVector, QueueModel.QueueOp>
 
     public override IntVector Init() => IntVector.Empty;
 
+    public override bool IsReadOnly(in QueueOp op) => op.Element == -1;
+
     public override bool Step(IntVector state, in QueueOp op, out IntVector next)
     {
         next = state;
@@ -107,8 +113,10 @@ public sealed class QueueModel(bool fifo) : Model<IntVector, QueueModel.QueueOp>
         return true;
     }
 
-    public override Prepared<QueueOp> Prepare(int position, in Op invocation, Op? completion, OpType outcome)
+    public override Prepared<QueueOp> Prepare(in OpPair op)
     {
+        var (position, invocation, _, completion) = op;
+        var outcome = op.Outcome;
         switch (invocation.F)
         {
             case "enqueue":

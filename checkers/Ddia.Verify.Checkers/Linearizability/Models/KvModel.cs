@@ -11,6 +11,8 @@ namespace Ddia.Verify.Checkers.Linearizability.Models;
 public sealed class KvModel(bool partition = true) : Model<KvModel.KvState, KvModel.KvOp>
 {
     private readonly ValueIds keys = new();
+    private readonly Dictionary<int, List<(Text Value, int Return)>> putsByKey = [];
+    private readonly List<int> lastPutReturn = [];   // per get: see CanReach; -2 until computed
 
     public override string Name => partition ? "kv" : "kv-map";
 
@@ -18,8 +20,11 @@ public sealed class KvModel(bool partition = true) : Model<KvModel.KvState, KvMo
 
     public enum Kind : byte { Get, Put, Append }
 
-    /// <summary>An op on one key, with its argument (or, for a get, the value read) as <see cref="Text"/>.</summary>
-    public readonly record struct KvOp(Kind Kind, int Key, Text Arg);
+    /// <summary>
+    /// An op on one key, with its argument (or, for a get, the value read) as <see cref="Text"/>. A get
+    /// also carries the hash of every prefix of what it read, for <see cref="CanReach"/>.
+    /// </summary>
+    public readonly record struct KvOp(Kind Kind, int Key, Text Arg, ulong[]? PrefixHashes = null, int Get = -1);
 
     /// <summary>
     /// A string known by its polynomial hash and length, kept as the chain of pieces that built it.
@@ -47,6 +52,14 @@ public sealed class KvModel(bool partition = true) : Model<KvModel.KvState, KvMo
         /// <summary>Base to the power of <see cref="Length"/>, to extend hashes by this text.</summary>
         public ulong Power { get; }
         public int Length { get; }
+
+        /// <summary>The hash of each prefix of <paramref name="s"/>: element L is the hash of its first L characters.</summary>
+        public static ulong[] PrefixHashes(string s)
+        {
+            var hashes = new ulong[s.Length + 1];
+            for (var i = 0; i < s.Length; i++) hashes[i + 1] = hashes[i] * Base + s[i] + 1u;
+            return hashes;
+        }
 
         public static Text Of(string s)
         {
@@ -164,6 +177,33 @@ public sealed class KvModel(bool partition = true) : Model<KvModel.KvState, KvMo
         return new KvState(values);
     }
 
+    public override bool IsReadOnly(in KvOp op) => op.Kind == Kind.Get;
+
+    /// <summary>
+    /// Appends only make a value longer, and a put starts it again from the put's value: so a later get
+    /// reads either the value now or the value of a put still to come, followed by appends. Puts that
+    /// completed before <paramref name="frontier"/> are behind us. Prefixes are compared by hash, so a
+    /// "no" is always right (equal strings have equal hashes); a collision only costs pruning.
+    /// </summary>
+    public override bool CanReach(KvState state, in KvOp read, int frontier)
+    {
+        var now = state[partition ? 0 : read.Key];
+        if (now.Length <= read.Arg.Length && now.Hash == read.PrefixHashes![now.Length]) return true;
+        var last = lastPutReturn[read.Get];
+        if (last == -2)
+        {
+            // The latest completion among the puts whose value this get could have started from.
+            last = -1;
+            if (putsByKey.TryGetValue(read.Key, out var puts))
+                foreach (var (value, ret) in puts)
+                    if (value.Length <= read.Arg.Length && value.Hash == read.PrefixHashes![value.Length]) last = Math.Max(last, ret);
+            lastPutReturn[read.Get] = last;   // a benign race: every thread computes the same answer
+        }
+        return last >= frontier;
+    }
+
+    public override bool ChecksReach => true;
+
     public override bool Step(KvState state, in KvOp op, out KvState next)
     {
         var key = partition ? 0 : op.Key;
@@ -181,8 +221,10 @@ public sealed class KvModel(bool partition = true) : Model<KvModel.KvState, KvMo
         }
     }
 
-    public override Prepared<KvOp> Prepare(int position, in Op invocation, Op? completion, OpType outcome)
+    public override Prepared<KvOp> Prepare(in OpPair op)
     {
+        var (position, invocation, _, completion) = op;
+        var outcome = op.Outcome;
         var key = invocation.Key is { } k ? keys[k] : throw new CheckerInputException(position, "key", "missing: kv ops name a key");
         var kind = invocation.F switch
         {
@@ -194,7 +236,15 @@ public sealed class KvModel(bool partition = true) : Model<KvModel.KvState, KvMo
         if (outcome == OpType.Fail || (kind == Kind.Get && outcome != OpType.Ok)) return Prepared<KvOp>.Skip;
         var value = kind == Kind.Get ? completion!.Value.Value : invocation.Value;
         var text = value.IsNil ? "" : value.AsText ?? throw new CheckerInputException(position, "value", $"kv values are strings, got {value}");
-        return new(outcome == OpType.Ok ? Participation.Completed : Participation.Unknown, new KvOp(kind, key, Text.Of(text)));
+        var arg = Text.Of(text);
+        if (kind == Kind.Put)
+        {
+            if (!putsByKey.TryGetValue(key, out var puts)) putsByKey[key] = puts = [];
+            puts.Add((arg, outcome == OpType.Ok ? op.CompletionPosition : int.MaxValue));
+        }
+        if (kind != Kind.Get) return new(outcome == OpType.Ok ? Participation.Completed : Participation.Unknown, new KvOp(kind, key, arg));
+        lastPutReturn.Add(-2);
+        return new(Participation.Completed, new KvOp(kind, key, arg, Text.PrefixHashes(text), lastPutReturn.Count - 1));
     }
 
     public override string DescribeState(KvState state)

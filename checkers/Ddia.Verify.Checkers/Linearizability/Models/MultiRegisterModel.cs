@@ -46,6 +46,8 @@ public sealed class MultiRegisterModel : Model<IntVector, MultiRegisterModel.Txn
         return new IntVector(state);
     }
 
+    public override bool IsReadOnly(in Txn txn) => txn.Ops.All(m => !m.Write);
+
     public override bool Step(IntVector state, in Txn txn, out IntVector next)
     {
         next = state;
@@ -57,8 +59,10 @@ public sealed class MultiRegisterModel : Model<IntVector, MultiRegisterModel.Txn
         return true;
     }
 
-    public override Prepared<Txn> Prepare(int position, in Op invocation, Op? completion, OpType outcome)
+    public override Prepared<Txn> Prepare(in OpPair op)
     {
+        var (position, invocation, _, completion) = op;
+        var outcome = op.Outcome;
         if (invocation.F != "txn")
             throw new CheckerInputException(position, "f", $"the multi-register model knows txn, not '{invocation.F}'");
         if (outcome == OpType.Fail) return Prepared<Txn>.Skip;

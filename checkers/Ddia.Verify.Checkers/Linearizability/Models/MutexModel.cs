@@ -17,8 +17,10 @@ public sealed class MutexModel : Model<bool, MutexModel.MutexOp>
         return held != op.Acquire;
     }
 
-    public override Prepared<MutexOp> Prepare(int position, in Op invocation, Op? completion, OpType outcome)
+    public override Prepared<MutexOp> Prepare(in OpPair op)
     {
+        var (position, invocation, _, completion) = op;
+        var outcome = op.Outcome;
         var acquire = invocation.F switch
         {
             "acquire" => true,

@@ -30,6 +30,8 @@ public sealed class RegisterModel : Model<int, RegisterModel.RegisterOp>, IToken
 
     public override int Init() => initial;
 
+    public override bool IsReadOnly(in RegisterOp op) => op.Kind is Kind.Read or Kind.CasFailed;
+
     public override bool Step(int state, in RegisterOp op, out int next)
     {
         next = state;
@@ -45,8 +47,10 @@ public sealed class RegisterModel : Model<int, RegisterModel.RegisterOp>, IToken
         }
     }
 
-    public override Prepared<RegisterOp> Prepare(int position, in Op invocation, Op? completion, OpType outcome)
+    public override Prepared<RegisterOp> Prepare(in OpPair op)
     {
+        var (position, invocation, _, completion) = op;
+        var outcome = op.Outcome;
         switch (invocation.F)
         {
             case "read":
