@@ -203,11 +203,12 @@ internal sealed class Search<TState, TOp>
         public int PrevState;
         public int PrevInfo;
         public int Limit;         // position of the first return left when this frame was pushed from phase 2
+        public int LimitOp;       // the op of that return
         public int Position;      // history position of the op's invocation
     }
 
     /// <summary>A dead end, kept as ints; described only if the partition turns out invalid.</summary>
-    private sealed record RawPrefix(int Omitted, int StartState, int[] Positions, int[] StatesAfter, int FinalState);
+    private sealed record RawPrefix(int Omitted, int StartState, int[] Positions, int[] StatesAfter, int FinalState, int Blame);
 
     public PartitionResult Run()
     {
@@ -221,6 +222,8 @@ internal sealed class Search<TState, TOp>
         var phase2 = false;
         var nextClass = 0;        // phase 2: the next class to consider
         var limit = 0;            // phase 2: position of the first return left
+        var limitOp = -1;         // phase 2: its op
+        unreachable = -1;
         long iterations = 0;
         var bestProgress = -1;
         var best = new List<RawPrefix>();
@@ -240,6 +243,7 @@ internal sealed class Search<TState, TOp>
                 // A read-only op that is possible now goes first, with no alternatives: any linearization from
                 // here stays valid with it moved to the front (it changes no state, and nothing needs to precede it).
                 cursor = next[0];
+                unreachable = -1;
                 for (var k = cursor; nodeIsCall[k]; k = next[k])
                 {
                     var j = nodeOp[k];
@@ -298,6 +302,7 @@ internal sealed class Search<TState, TOp>
                 // Reached the first return: no completed op can go ahead of it. Try the unknown ops.
                 phase2 = true;
                 limit = nodePos[cursor];
+                limitOp = nodeOp[cursor];
                 nextClass = 0;
             }
 
@@ -314,7 +319,7 @@ internal sealed class Search<TState, TOp>
                     var withC = infoSets.Add(info, c);
                     if (!cache.TryAdd(Key(to, ref window, out var m, out var words), m, to, window.AsSpan(0, words), withC)) continue;
                     var member = partition.Unknown[classMembers[c][classUsed[c]++]].Call;
-                    Push(ref stack, ref depth, new Frame { Unknown = true, Item = c, PrevState = state, PrevInfo = info, Limit = limit, Position = member });
+                    Push(ref stack, ref depth, new Frame { Unknown = true, Item = c, PrevState = state, PrevInfo = info, Limit = limit, LimitOp = limitOp, Position = member });
                     state = to;
                     info = withC;
                     phase2 = false;
@@ -332,7 +337,8 @@ internal sealed class Search<TState, TOp>
                         bestProgress = limit;
                         best.Clear();
                     }
-                    if (best.Count < options.MaxPrefixes) best.Add(Capture(stack, depth, state));
+                    // Blame the op whose completion could not be reached, or the pending read no state could serve.
+                    if (best.Count < options.MaxPrefixes) best.Add(Capture(stack, depth, state, unreachable >= 0 ? unreachable : limitOp));
                 }
             }
 
@@ -340,7 +346,7 @@ internal sealed class Search<TState, TOp>
             while (true)
             {
                 if (depth == 0)
-                    return new(key, Validity.Invalid, partition.Size, partition.Unknown.Count, cache.Count, Failure(bestProgress, best));
+                    return new(key, Validity.Invalid, partition.Size, partition.Unknown.Count, cache.Count, Failure(best));
                 var f = stack[--depth];
                 state = f.PrevState;
                 info = f.PrevInfo;
@@ -349,6 +355,7 @@ internal sealed class Search<TState, TOp>
                     classUsed[f.Item]--;
                     phase2 = true;
                     limit = f.Limit;
+                    limitOp = f.LimitOp;
                     nextClass = f.Item + 1;
                     break;
                 }
@@ -377,12 +384,19 @@ internal sealed class Search<TState, TOp>
         {
             if (!nodeIsCall[k]) continue;
             var r = nodeOp[k];
-            if (readOnly[r] && !model.CanReach(s, ops[r], nodePos[frontier])) return false;
+            if (readOnly[r] && !model.CanReach(s, ops[r], nodePos[frontier]))
+            {
+                unreachable = r;
+                return false;
+            }
         }
         return true;
     }
 
     private const int ReachLookahead = 64;
+
+    // The last pending read found unreachable at the current configuration: what a dead end there is blamed on.
+    private int unreachable = -1;
 
     private static void Push(ref Frame[] stack, ref int depth, Frame f)
     {
@@ -469,7 +483,7 @@ internal sealed class Search<TState, TOp>
         return x;
     }
 
-    private RawPrefix Capture(Frame[] stack, int depth, int finalState)
+    private RawPrefix Capture(Frame[] stack, int depth, int finalState, int blame)
     {
         var keep = Math.Min(depth, options.MaxPrefixSteps);
         var first = depth - keep;
@@ -481,7 +495,7 @@ internal sealed class Search<TState, TOp>
             after[d - first] = d + 1 < depth ? stack[d + 1].PrevState : finalState;
         }
         var start = keep == depth ? states.Intern(model.Init()) : stack[first].PrevState;
-        return new RawPrefix(first, start, positions, after, finalState);
+        return new RawPrefix(first, start, positions, after, finalState, blame);
     }
 
     private PartialLinearization Describe(RawPrefix raw) => new(
@@ -496,14 +510,8 @@ internal sealed class Search<TState, TOp>
         return new HistoryRef(position, history[position], c, c < 0 ? null : history[c]);
     }
 
-    private LinearizabilityFailure Failure(int progress, List<RawPrefix> prefixes)
-    {
-        // The first return left at the deepest dead end: the op no linearization could complete.
-        var position = -1;
-        for (var i = 0; i < n; i++)
-            if (partition.Completed[i].Return == progress) position = partition.Completed[i].Call;
-        return new LinearizabilityFailure(Ref(position), [.. prefixes.Select(Describe)]);
-    }
+    private LinearizabilityFailure Failure(List<RawPrefix> prefixes) =>
+        new(Ref(partition.Completed[prefixes[0].Blame].Call), [.. prefixes.Select(Describe)]);
 
     /// <summary>Model states, interned to dense ints.</summary>
     private sealed class States(IEqualityComparer<TState> comparer, int capacity)
