@@ -59,6 +59,7 @@ public static class JsonArrayHistory
         public List<Op> Ops { get; } = [];
         public List<int> Lines { get; } = [];
         public List<string> Warnings { get; } = [];
+        public StringPool Strings { get; } = new();
         public bool InArray { get; set; }
         public int ArrayLine { get; set; }
         public int OpLine { get; set; }   // the line of the op being read; 0 between ops
@@ -83,7 +84,7 @@ public static class JsonArrayHistory
         reader.Read();
         if (reader.TokenType != JsonTokenType.StartArray)
             throw new HistoryFormatException(state.Source, state.LineAt(data, reader.TokenStartIndex), null,
-                $"expected a JSON array of op objects, got {Token(ref reader)}");
+                $"expected a JSON array of op objects, got {JsonValues.Describe(ref reader)}");
         state.InArray = true;
         state.ArrayLine = state.LineAt(data, reader.TokenStartIndex);
         while (true)
@@ -92,7 +93,7 @@ public static class JsonArrayHistory
             if (reader.TokenType == JsonTokenType.EndArray) break;
             var line = state.LineAt(data, reader.TokenStartIndex);
             if (reader.TokenType != JsonTokenType.StartObject)
-                throw new HistoryFormatException(state.Source, line, null, $"expected an op object, got {Token(ref reader)}");
+                throw new HistoryFormatException(state.Source, line, null, $"expected an op object, got {JsonValues.Describe(ref reader)}");
             state.OpLine = line;
             state.Ops.Add(ReadOp(ref reader, data, state, line));
             state.Lines.Add(line);
@@ -120,7 +121,7 @@ public static class JsonArrayHistory
             {
                 reader.Read();
                 if (reader.TokenType != JsonTokenType.String || !Op.TryParseType(reader.GetString(), out var t))
-                    throw Field(ref reader, data, state, "type", $"expected {TypeNames}, got {Token(ref reader)}");
+                    throw Field(ref reader, data, state, "type", $"expected {TypeNames}, got {JsonValues.Describe(ref reader)}");
                 type = t;
             }
             else if (reader.ValueTextEquals("process"u8))
@@ -131,7 +132,7 @@ public static class JsonArrayHistory
                 else if (reader.TokenType != JsonTokenType.Null)
                 {
                     throw Field(ref reader, data, state, "process",
-                        $"expected a non-negative integer or \"nemesis\", got {Token(ref reader)}");
+                        $"expected a non-negative integer or \"nemesis\", got {JsonValues.Describe(ref reader)}");
                 }
             }
             else if (reader.ValueTextEquals("f"u8))
@@ -139,7 +140,7 @@ public static class JsonArrayHistory
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.String) f = reader.GetString()!;
                 else if (reader.TokenType != JsonTokenType.Null)
-                    throw Field(ref reader, data, state, "f", $"expected a string, got {Token(ref reader)}");
+                    throw Field(ref reader, data, state, "f", $"expected a string, got {JsonValues.Describe(ref reader)}");
             }
             else if (reader.ValueTextEquals("index"u8))
             {
@@ -154,18 +155,18 @@ public static class JsonArrayHistory
             else if (reader.ValueTextEquals("value"u8))
             {
                 reader.Read();
-                value = ReadValue(ref reader);
+                value = JsonValues.Read(ref reader, state.Strings);
             }
             else if (reader.ValueTextEquals("key"u8))
             {
                 reader.Read();
-                var k = ReadValue(ref reader);
+                var k = JsonValues.Read(ref reader, state.Strings);
                 key = k.IsNil ? null : k;
             }
             else if (reader.ValueTextEquals("error"u8))
             {
                 reader.Read();
-                var e = ReadValue(ref reader);
+                var e = JsonValues.Read(ref reader, state.Strings);
                 error = e.IsNil ? null : e;
             }
             else
@@ -180,66 +181,12 @@ public static class JsonArrayHistory
         long Integer(ref Utf8JsonReader r, ReadOnlySpan<byte> data, string field) =>
             r.TokenType == JsonTokenType.Number && r.TryGetInt64(out var n)
                 ? n
-                : throw Field(ref r, data, state, field, $"expected an integer, got {Token(ref r)}");
+                : throw Field(ref r, data, state, field, $"expected an integer, got {JsonValues.Describe(ref r)}");
     }
 
     private static HistoryFormatException Field(ref Utf8JsonReader r, ReadOnlySpan<byte> data, ReadState state, string field,
         string message) =>
         new(state.Source, state.LineAt(data, r.TokenStartIndex), field, message);
-
-    /// <summary>A JSON value as a <see cref="Value"/>: objects become maps with string keys.</summary>
-    internal static Value ReadValue(ref Utf8JsonReader reader)
-    {
-        switch (reader.TokenType)
-        {
-            case JsonTokenType.Null:
-                return Value.Nil;
-            case JsonTokenType.True:
-                return Value.True;
-            case JsonTokenType.False:
-                return Value.False;
-            case JsonTokenType.Number:
-                return reader.TryGetInt64(out var n) ? Value.Of(n) : Value.Of(reader.GetDouble());
-            case JsonTokenType.String:
-                return Value.Of(reader.GetString()!);
-            case JsonTokenType.StartArray:
-            {
-                List<Value> items = [];
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray) items.Add(ReadValue(ref reader));
-                return items.Count == 0
-                    ? Value.List(ImmutableArray<Value>.Empty)
-                    : Value.List(ImmutableCollectionsMarshal.AsImmutableArray(items.ToArray()));
-            }
-            case JsonTokenType.StartObject:
-            {
-                List<KeyValuePair<Value, Value>> entries = [];
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                {
-                    var name = Value.Of(reader.GetString()!);
-                    reader.Read();
-                    entries.Add(new(name, ReadValue(ref reader)));
-                }
-                return Value.Map(ImmutableCollectionsMarshal.AsImmutableArray(entries.ToArray()));
-            }
-            default:
-                throw new JsonException($"unexpected {reader.TokenType}");
-        }
-    }
-
-    private static string Token(ref Utf8JsonReader reader) => reader.TokenType switch
-    {
-        JsonTokenType.String => QuoteJson(reader.GetString()!),
-        JsonTokenType.Number => Encoding.UTF8.GetString(reader.ValueSpan),
-        JsonTokenType.True => "true",
-        JsonTokenType.False => "false",
-        JsonTokenType.Null => "null",
-        JsonTokenType.StartArray => "an array",
-        JsonTokenType.StartObject => "an object",
-        JsonTokenType.None => "nothing",
-        _ => reader.TokenType.ToString(),
-    };
-
-    private static string QuoteJson(string s) => s.Length <= 60 ? $"\"{s}\"" : $"\"{s.AsSpan(0, 57)}...\"";
 
     /// <summary>The byte offset of a (0-based line, byte in line) position.</summary>
     private static long Offset(ReadOnlySpan<byte> data, long line, long byteInLine)

@@ -109,17 +109,17 @@ public static class JsonlHistory
                     case "process": process = ReadProcess(ref reader, source, lineNo); break;
                     case "type":
                         if (reader.TokenType != JsonTokenType.String || !Op.TryParseType(reader.GetString(), out var t))
-                            throw new HistoryFormatException(source, lineNo, field, $"expected \"invoke\", \"ok\", \"fail\" or \"info\", got {Token(ref reader)}");
+                            throw new HistoryFormatException(source, lineNo, field, $"expected \"invoke\", \"ok\", \"fail\" or \"info\", got {JsonValues.Describe(ref reader)}");
                         type = t;
                         break;
                     case "f":
                         if (reader.TokenType != JsonTokenType.String)
-                            throw new HistoryFormatException(source, lineNo, field, $"expected a string, got {Token(ref reader)}");
+                            throw new HistoryFormatException(source, lineNo, field, $"expected a string, got {JsonValues.Describe(ref reader)}");
                         f = strings.Get(reader.ValueSpan, reader.ValueIsEscaped ? reader.GetString() : null);
                         break;
-                    case "key": key = ReadValue(ref reader, strings); break;
-                    case "value": value = ReadValue(ref reader, strings); break;
-                    case "error": error = ReadValue(ref reader, strings); break;
+                    case "key": key = JsonValues.Read(ref reader, strings); break;
+                    case "value": value = JsonValues.Read(ref reader, strings); break;
+                    case "error": error = JsonValues.Read(ref reader, strings); break;
                     default: reader.Skip(); break;   // extra fields are the writer's business
                 }
             }
@@ -161,22 +161,10 @@ public static class JsonlHistory
         return dot < 0 ? message : message[..dot];
     }
 
-    private static string Token(ref Utf8JsonReader reader) => reader.TokenType switch
-    {
-        JsonTokenType.String => $"\"{reader.GetString()}\"",
-        JsonTokenType.Number => Encoding.UTF8.GetString(reader.ValueSpan),
-        JsonTokenType.True => "true",
-        JsonTokenType.False => "false",
-        JsonTokenType.Null => "null",
-        JsonTokenType.StartArray => "an array",
-        JsonTokenType.StartObject => "an object",
-        _ => reader.TokenType.ToString(),
-    };
-
     private static long ReadLong(ref Utf8JsonReader reader, string source, int lineNo, string field)
     {
         if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var n))
-            throw new HistoryFormatException(source, lineNo, field, $"expected an integer, got {Token(ref reader)}");
+            throw new HistoryFormatException(source, lineNo, field, $"expected an integer, got {JsonValues.Describe(ref reader)}");
         return n;
     }
 
@@ -185,45 +173,11 @@ public static class JsonlHistory
         if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var p) && p >= 0) return p;
         if (reader.TokenType == JsonTokenType.String && reader.ValueTextEquals("nemesis"u8)) return Op.NemesisProcess;
         if (reader.TokenType == JsonTokenType.Null) return Op.NoProcess;
-        throw new HistoryFormatException(source, lineNo, "process", $"expected a non-negative integer or \"nemesis\", got {Token(ref reader)}");
+        throw new HistoryFormatException(source, lineNo, "process", $"expected a non-negative integer or \"nemesis\", got {JsonValues.Describe(ref reader)}");
     }
 
     /// <summary>Reads the JSON value at the reader's current token as a <see cref="Value"/>.</summary>
-    public static Value ReadValue(ref Utf8JsonReader reader) => ReadValue(ref reader, new StringPool());
-
-    internal static Value ReadValue(ref Utf8JsonReader reader, StringPool strings)
-    {
-        switch (reader.TokenType)
-        {
-            case JsonTokenType.Null: return Value.Nil;
-            case JsonTokenType.True: return Value.True;
-            case JsonTokenType.False: return Value.False;
-            case JsonTokenType.Number:
-                return reader.TryGetInt64(out var n) ? Value.Of(n) : Value.Of(reader.GetDouble());
-            case JsonTokenType.String:
-                return Value.Of(strings.Get(reader.ValueSpan, reader.ValueIsEscaped ? reader.GetString() : null));
-            case JsonTokenType.StartArray:
-            {
-                var items = ImmutableArray.CreateBuilder<Value>();
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-                    items.Add(ReadValue(ref reader, strings));
-                return Value.List(items.DrainToImmutable());
-            }
-            case JsonTokenType.StartObject:
-            {
-                var entries = ImmutableArray.CreateBuilder<KeyValuePair<Value, Value>>();
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                {
-                    var name = Value.Of(reader.GetString()!);
-                    reader.Read();
-                    entries.Add(new(name, ReadValue(ref reader, strings)));
-                }
-                return Value.Map(entries.DrainToImmutable());
-            }
-            default:
-                throw new JsonException($"unexpected {reader.TokenType}");
-        }
-    }
+    public static Value ReadValue(ref Utf8JsonReader reader) => JsonValues.Read(ref reader, new StringPool());
 
     // ---- writing ----
 
