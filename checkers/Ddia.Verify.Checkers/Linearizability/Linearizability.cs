@@ -13,6 +13,8 @@ namespace Ddia.Verify.Checkers.Linearizability;
 /// </summary>
 public static class Linearizability
 {
+    private const int SmallHistory = 2_000;
+
     public static LinearizabilityResult Check<TState, TOp>(
         Model<TState, TOp> model, HistoryList history, LinearizabilityOptions? options = null, CancellationToken cancellation = default)
         where TState : notnull
@@ -26,17 +28,28 @@ public static class Linearizability
         var results = new PartitionResult[partitions.Count];
         var order = Enumerable.Range(0, partitions.Count).OrderByDescending(i => partitions[i].Size).ToArray();   // biggest first
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        Parallel.ForEach(
-            Partitioner.Create(order, EnumerablePartitionerOptions.NoBuffering),
-            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxParallelism) },
-            i =>
-            {
-                var result = new Search<TState, TOp>(model, history, partitions[i], options, deadline, stop.Token).Run();
-                if (result.Validity == Validity.Invalid && options.StopAtFirstFailure) stop.Cancel();
-                else if (result.Validity == Validity.Unknown && !cancellation.IsCancellationRequested && stop.IsCancellationRequested)
-                    result = result with { Note = "not checked to the end: another key was already found not linearizable" };
-                results[i] = result;
-            });
+        void CheckPartition(int i)
+        {
+            var result = new Search<TState, TOp>(model, history, partitions[i], options, deadline, stop.Token).Run();
+            if (result.Validity == Validity.Invalid && options.StopAtFirstFailure) stop.Cancel();
+            else if (result.Validity == Validity.Unknown && !cancellation.IsCancellationRequested && stop.IsCancellationRequested)
+                result = result with { Note = "not checked to the end: another key was already found not linearizable" };
+            results[i] = result;
+        }
+
+        // Small histories are checked on this thread: starting workers would cost more than the search.
+        // Smallest first there, so that a quick failure spares the rest.
+        if (options.MaxParallelism <= 1 || partitions.Count == 1 || history.Count < SmallHistory)
+        {
+            foreach (var i in order.Reverse()) CheckPartition(i);
+        }
+        else
+        {
+            Parallel.ForEach(
+                Partitioner.Create(order, EnumerablePartitionerOptions.NoBuffering),
+                new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism },
+                CheckPartition);
+        }
 
         var validity = results.Aggregate(Validity.Valid, (v, r) => v.Merge(r.Validity));
         string? why = null;

@@ -51,9 +51,10 @@ public static class Commands
         var timeout = new Option<double?>("--timeout") { Description = "Seconds before the check gives up and says unknown. Default: none" };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
         var allKeys = new Option<bool>("--all-keys") { Description = "Keep checking the other keys after one fails, to list every failing key" };
+        var independent = new Option<bool>("--independent") { Description = "EDN values are Jepsen independent tuples [k v]: check each key on its own" };
         var command = new Command("check", "Check a history for linearizability. Exit 0 valid, 1 invalid, 2 unknown, 254 bad input, 255 internal error.")
         {
-            path, model, format, initial, timeout, json, allKeys,
+            path, model, format, initial, timeout, json, allKeys, independent,
         };
         command.SetAction(parse =>
         {
@@ -74,6 +75,7 @@ public static class Commands
                 InitialValue = parse.GetValue(initial),
                 Timeout = seconds is { } s ? TimeSpan.FromSeconds(s) : null,
                 AllKeys = parse.GetValue(allKeys),
+                Independent = parse.GetValue(independent),
             };
             var outcome = LinearizabilityRun.Check(request);
             foreach (var warning in outcome.File.Warnings) stderr.WriteLine($"warning: {warning}");

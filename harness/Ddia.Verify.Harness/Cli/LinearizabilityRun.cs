@@ -14,6 +14,9 @@ public sealed record CheckRequest(string Path)
     public string? InitialValue { get; init; }
     public TimeSpan? Timeout { get; init; }
     public bool AllKeys { get; init; }
+
+    /// <summary>EDN values are Jepsen independent tuples <c>[k v]</c>: split them into key and value.</summary>
+    public bool Independent { get; init; }
 }
 
 /// <summary>A history read and checked, with the time each part took.</summary>
@@ -35,7 +38,7 @@ public static class LinearizabilityRun
     public static CheckOutcome Check(CheckRequest request, CancellationToken cancellation = default)
     {
         var clock = Stopwatch.StartNew();
-        var file = HistoryReader.Read(request.Path, request.Format);
+        var file = HistoryReader.Read(request.Path, request.Format, new EdnOptions { Independent = request.Independent });
         var readTime = clock.Elapsed;
 
         var inferred = request.Model is null;
