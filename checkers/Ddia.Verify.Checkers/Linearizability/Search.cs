@@ -613,16 +613,16 @@ internal sealed class ConfigCache
 
     private readonly InfoSets infoSets;
     private Entry[] entries;
-    private ulong[] arena = new ulong[1024];
+    private ulong[] arena = new ulong[256];
     private int arenaUsed;
-    private int[] infoSet = new int[1024], infoNext = new int[1024];
+    private int[] infoSet = new int[256], infoNext = new int[256];
     private int infoUsed;
     private int used;
 
     public ConfigCache(InfoSets infoSets, int expected)
     {
         this.infoSets = infoSets;
-        entries = new Entry[Math.Max(1024, (int)BitOperations.RoundUpToPowerOf2((uint)Math.Min(expected, 1 << 20) * 2))];
+        entries = new Entry[Math.Max(256, (int)BitOperations.RoundUpToPowerOf2((uint)Math.Min(expected, 1 << 20) * 2))];
     }
 
     public long Count { get; private set; }
