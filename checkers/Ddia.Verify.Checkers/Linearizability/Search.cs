@@ -425,6 +425,7 @@ internal sealed class Search<TState, TOp>
     private void SetBit(int j)
     {
         linearized[j >> 6] |= 1UL << (j & 63);
+        zobrist ^= Zobrist(j);
         if (observedBy is not null)
             foreach (var c in observedBy[j]) liveObservers[c]--;
     }
@@ -432,6 +433,7 @@ internal sealed class Search<TState, TOp>
     private void ClearBit(int j)
     {
         linearized[j >> 6] &= ~(1UL << (j & 63));
+        zobrist ^= Zobrist(j);
         if (observedBy is not null)
             foreach (var c in observedBy[j]) liveObservers[c]++;
     }
@@ -447,9 +449,16 @@ internal sealed class Search<TState, TOp>
         return to;
     }
 
+    // Zobrist hash of the linearized completed ops: the XOR of one random-looking word per op,
+    // updated in O(1) as ops are linearized and undone.
+    private ulong zobrist;
+
+    private static ulong Zobrist(int op) => Mix((ulong)(uint)op * 0x9E3779B97F4A7C15UL + 0x632BE59BD9B4E019UL);
+
     /// <summary>
     /// Exact key of the linearized completed ops: m (the first op not linearized, in call order) and
-    /// the bits of ops m+1 .. reach[m]-1, copied into <paramref name="window"/>. Returns its hash.
+    /// the bits of ops m+1 .. reach[m]-1, copied into <paramref name="window"/>, which the memo compares.
+    /// Returns the hash of the configuration: the incremental Zobrist hash of the set, mixed with the state.
     /// </summary>
     private ulong Key(int state, ref ulong[] window, out int m, out int words)
     {
@@ -459,7 +468,6 @@ internal sealed class Search<TState, TOp>
         var bits = Math.Max(0, reach[m] - from);
         words = (bits + 63) >> 6;
         if (window.Length < words) window = new ulong[Math.Max(words, window.Length * 2)];
-        var hash = Mix((ulong)(uint)m * 0x9E3779B97F4A7C15UL ^ (ulong)(uint)state << 32);
         for (var w = 0; w < words; w++)
         {
             var bit = from + w * 64;
@@ -468,9 +476,8 @@ internal sealed class Search<TState, TOp>
             var left = bits - w * 64;
             if (left < 64) lo &= (1UL << left) - 1;
             window[w] = lo;
-            hash = Mix(hash ^ lo);
         }
-        return hash | 1;   // 0 marks an empty slot
+        return Mix(zobrist ^ ((ulong)(uint)state * 0xC2B2AE3D27D4EB4FUL)) | 1;   // 0 marks an empty slot
     }
 
     private static ulong Mix(ulong x)
