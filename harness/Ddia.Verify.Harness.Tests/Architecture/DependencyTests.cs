@@ -1,5 +1,6 @@
 using System.Reflection;
 using Ddia.Verify.Checkers;
+using Ddia.Verify.Generators;
 using Ddia.Verify.Harness.Cli;
 using Ddia.Verify.History;
 
@@ -15,6 +16,7 @@ public class DependencyTests
     {
         { typeof(Op), [] },
         { typeof(Validity), ["Ddia.Verify.History"] },
+        { typeof(Gen), ["Ddia.Verify.History"] },
         { typeof(Commands), ["Ddia.Verify.History", "Ddia.Verify.Checkers"] },
     };
 
