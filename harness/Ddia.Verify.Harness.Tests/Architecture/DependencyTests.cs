@@ -1,4 +1,5 @@
 using System.Reflection;
+using Ddia.Verify.Abstractions;
 using Ddia.Verify.Checkers;
 using Ddia.Verify.Generators;
 using Ddia.Verify.Harness.Cli;
@@ -17,7 +18,8 @@ public class DependencyTests
         { typeof(Op), [] },
         { typeof(Validity), ["Ddia.Verify.History"] },
         { typeof(Gen), ["Ddia.Verify.History"] },
-        { typeof(Commands), ["Ddia.Verify.History", "Ddia.Verify.Checkers"] },
+        { typeof(IClient), ["Ddia.Verify.History"] },
+        { typeof(Commands), ["Ddia.Verify.History", "Ddia.Verify.Checkers", "Ddia.Verify.Abstractions", "Ddia.Verify.Generators"] },
     };
 
     [Theory]
