@@ -18,9 +18,11 @@ test: build
 run: build
 	./ddia-verify corpus --corpora $(CORPORA)
 
-# Checker benchmarks: corpora per file and in total, generated 10^4..10^6-op histories. Writes bench/RESULTS.md.
+# Benchmarks: checkers (corpora per file and in total, generated 10^4..10^6-op histories) → bench/RESULTS.md;
+# harness overhead (ops/s with a no-op client) → bench/HARNESS.md.
 bench:
 	dotnet run -c Release --project checkers/Ddia.Verify.Checkers.Benchmarks -- --corpora $(CORPORA) --out bench/RESULTS.md
+	dotnet run -c Release --project harness/Ddia.Verify.Harness.Benchmarks -- --out bench/HARNESS.md
 
 clean:
 	dotnet clean Ddia.Verify.sln --nologo -v quiet
