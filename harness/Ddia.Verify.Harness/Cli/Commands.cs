@@ -44,7 +44,7 @@ public static class Commands
 
     private static Command CheckCommand(TextWriter stdout, TextWriter stderr)
     {
-        var path = new Argument<string>("history") { Description = "History file: JSON Lines, Jepsen EDN, a JSON array, or a Porcupine log" };
+        var path = new Argument<string>("history") { Description = "History file (JSON Lines, Jepsen EDN, a JSON array, or a Porcupine log), or a run directory (store/<test>/<time>, or store/latest)" };
         var model = new Option<string?>("--model", "-m") { Description = "Model: register, cas-register, multi-register, kv, kv-map, mutex, set, fifo-queue, unordered-queue (inferred from the ops when left out)" };
         var format = new Option<string?>("--format") { Description = $"Input format, when detection from content is not wanted: {string.Join(", ", HistoryReader.FormatNames)}" };
         var initial = new Option<string?>("--initial-value") { Description = "The model's initial state, as EDN or JSON: 0, nil, {:x 0 :y 0}. Default nil" };

@@ -37,6 +37,17 @@ public static class LinearizabilityRun
     /// </summary>
     public static CheckOutcome Check(CheckRequest request, CancellationToken cancellation = default)
     {
+        if (Directory.Exists(request.Path))
+        {
+            // A run directory: its streamed history, checked with what its test.json recorded (options given here win).
+            var recorded = Run.RunStore.ReadCheckSettings(request.Path);
+            request = request with
+            {
+                Path = Path.Combine(request.Path, Run.RunStore.HistoryFile),
+                Model = request.Model ?? recorded.Model,
+                InitialValue = request.InitialValue ?? recorded.InitialValue,
+            };
+        }
         var clock = Stopwatch.StartNew();
         var file = HistoryReader.Read(request.Path, request.Format, new EdnOptions { Independent = request.Independent });
         var readTime = clock.Elapsed;

@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Ddia.Verify.Checkers;
+
+namespace Ddia.Verify.Harness.Run;
+
+/// <summary>
+/// Where a run keeps everything it produces (DESIGN.md §1): <c>store/&lt;test&gt;/&lt;timestamp&gt;/</c> with
+/// history.jsonl (streamed as the run goes), test.json (written before the first op, so even a killed run
+/// can be checked again), results.json, and node logs under logs/; <c>store/latest</c> points at the newest run.
+/// </summary>
+public sealed class RunStore
+{
+    public const string HistoryFile = "history.jsonl";
+    public const string TestFile = "test.json";
+    public const string ResultsFile = "results.json";
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    private RunStore(string directory) => Directory = directory;
+
+    public string Directory { get; }
+    public string HistoryPath => Path.Combine(Directory, HistoryFile);
+    public string LogsDirectory => Path.Combine(Directory, "logs");
+
+    /// <summary>Creates a new run directory under <paramref name="root"/> and points <c>root/latest</c> at it.</summary>
+    public static RunStore Create(string root, string testName, DateTimeOffset startedAt)
+    {
+        var stamp = startedAt.UtcDateTime.ToString("yyyyMMdd'T'HHmmss.fff'Z'", CultureInfo.InvariantCulture);
+        var directory = Path.GetFullPath(Path.Combine(root, Safe(testName), stamp));
+        System.IO.Directory.CreateDirectory(directory);
+        PointLatest(root, directory);
+        return new RunStore(directory);
+    }
+
+    public void WriteTest(TestSpec spec) => File.WriteAllText(Path.Combine(Directory, TestFile), JsonSerializer.Serialize(new
+    {
+        name = spec.Name,
+        nodes = spec.Nodes.Select(n => new { name = n.Name, address = n.Address }),
+        concurrency = spec.Workers,
+        seed = spec.Seed,
+        timeLimitSeconds = spec.TimeLimit.TotalSeconds,
+        opTimeoutSeconds = spec.OpTimeout.TotalSeconds,
+        check = spec.Check,
+    }, Json));
+
+    public void WriteResults(RunOutcome outcome) => File.WriteAllText(Path.Combine(Directory, ResultsFile), JsonSerializer.Serialize(new
+    {
+        status = outcome.Status,
+        validity = outcome.Result?.Validity.Name() ?? Validity.Unknown.Name(),
+        error = outcome.Error,
+        seed = outcome.Seed,
+        ops = outcome.Ops,
+        checkers = outcome.Result is { } r ? Flatten(r) : [],
+    }, Json));
+
+    private static object[] Flatten(CheckResult r) =>
+    [
+        new { checker = r.Checker, validity = r.Validity.Name(), error = r.Error, anomalies = r.Anomalies.Select(a => new { kind = a.Kind, positions = a.Positions, explanation = a.Explanation }) },
+        .. r.Children.Values.SelectMany(Flatten),
+    ];
+
+    /// <summary>The check settings a run directory recorded, or defaults when it has no test.json.</summary>
+    public static CheckSettings ReadCheckSettings(string runDirectory)
+    {
+        var path = Path.Combine(runDirectory, TestFile);
+        if (!File.Exists(path)) return new CheckSettings();
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        if (!doc.RootElement.TryGetProperty("check", out var check)) return new CheckSettings();
+        return check.Deserialize<CheckSettings>(Json) ?? new CheckSettings();
+    }
+
+    // Replaces root/latest atomically: a new link under a temporary name, then renamed over the old one.
+    private static void PointLatest(string root, string directory)
+    {
+        var latest = Path.Combine(root, "latest");
+        var temporary = latest + "." + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        if (File.Exists(temporary) || System.IO.Directory.Exists(temporary)) File.Delete(temporary);
+        File.CreateSymbolicLink(temporary, Path.GetRelativePath(Path.GetFullPath(root), directory));
+        // rename(2) replaces a link atomically; .NET's File.Move treats a link to a directory as a directory.
+        if (Rename(temporary, latest) != 0)
+            throw new IOException($"cannot point {latest} at {directory}: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    [DllImport("libc", EntryPoint = "rename", SetLastError = true)]
+    private static extern int Rename([MarshalAs(UnmanagedType.LPUTF8Str)] string from, [MarshalAs(UnmanagedType.LPUTF8Str)] string to);
+
+    private static string Safe(string name) =>
+        string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+}
+
+/// <summary>How a run ended: "ok" (it ran and was checked), or "crashed" (setup failed, or the watchdog ended it).</summary>
+public sealed record RunOutcome(string Status, CheckResult? Result, string? Error, ulong Seed, int Ops);
