@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+
+namespace Ddia.Verify.Node.Tests;
+
+/// <summary>
+/// A cluster of real <c>ddia-node</c> processes on 127.0.0.1, each with its own free ports and temporary data
+/// directory. Dispose kills every process it started (whole tree) and deletes the directories.
+/// </summary>
+internal sealed class NodeCluster : IDisposable
+{
+    private readonly string root = Path.Combine(Path.GetTempPath(), "ddia-node-tests-" + Guid.NewGuid().ToString("N"));
+    private readonly Dictionary<int, (int Http, int Peer)> ports = [];
+    private readonly Dictionary<int, Process> processes = [];
+    private readonly Dictionary<int, StringBuilder> output = [];
+    private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    public NodeCluster(int size)
+    {
+        var free = FreePorts(2 * size);
+        for (var id = 1; id <= size; id++) ports[id] = (free[2 * (id - 1)], free[2 * (id - 1) + 1]);
+        try
+        {
+            foreach (var id in ports.Keys) Start(id);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public IReadOnlyCollection<int> Ids => ports.Keys;
+
+    public static string NodeDll { get; } = typeof(NodeCluster).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "NodeDll").Value!;
+
+    public void Start(int id)
+    {
+        if (processes.TryGetValue(id, out var old) && !old.HasExited) throw new InvalidOperationException($"node {id} is running");
+        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        string[] args =
+        [
+            NodeDll, "--system", "raft", "--id", Str(id),
+            "--listen-http", $"127.0.0.1:{Str(ports[id].Http)}", "--listen-peer", $"127.0.0.1:{Str(ports[id].Peer)}",
+            "--data", Path.Combine(root, "n" + Str(id)), "--seed", Str(id),
+        ];
+        foreach (var a in args) info.ArgumentList.Add(a);
+        foreach (var (peer, p) in ports)
+        {
+            if (peer == id) continue;
+            info.ArgumentList.Add("--peer");
+            info.ArgumentList.Add($"{Str(peer)}=127.0.0.1:{Str(p.Peer)}");
+        }
+        var log = output.TryGetValue(id, out var existing) ? existing : output[id] = new StringBuilder();
+        var process = new Process { StartInfo = info };
+        process.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        old?.Dispose();
+        processes[id] = process;
+    }
+
+    /// <summary>kill -9, whole process tree; waits until it is gone.</summary>
+    public void Kill(int id)
+    {
+        var p = processes[id];
+        if (!p.HasExited) p.Kill(entireProcessTree: true);
+        p.WaitForExit(10_000);
+    }
+
+    public Uri Url(int id, string path) => new($"http://127.0.0.1:{Str(ports[id].Http)}{path}");
+
+    /// <summary>The node's /admin/status, or null when it does not answer.</summary>
+    public async Task<JsonElement?> Status(int id)
+    {
+        try
+        {
+            using var response = await http.GetAsync(Url(id, "/admin/status")).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode) return null;
+            return await response.Content.ReadFromJsonAsync<JsonElement>().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
+    public async Task<(HttpStatusCode Code, JsonElement Body)> Post(int id, string path, object body)
+    {
+        using var response = await http.PostAsJsonAsync(Url(id, path), body).ConfigureAwait(false);
+        return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>().ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// Waits until, among <paramref name="among"/>, exactly one node is leader, every one of them answers, and all
+    /// name it as leader in the same term. Returns its id.
+    /// </summary>
+    public async Task<int> WaitForStableLeader(IReadOnlyCollection<int> among, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        string last = "";
+        while (deadline.Elapsed < timeout)
+        {
+            var statuses = new List<JsonElement>();
+            foreach (var id in among)
+            {
+                if (await Status(id).ConfigureAwait(false) is { } s) statuses.Add(s);
+            }
+            last = string.Join(" | ", statuses.Select(s => s.GetRawText()));
+            var leaders = statuses.Where(s => s.GetProperty("role").GetString() == "leader").ToList();
+            if (statuses.Count == among.Count && leaders.Count == 1)
+            {
+                var leader = leaders[0].GetProperty("id").GetInt32();
+                var term = leaders[0].GetProperty("term").GetInt64();
+                if (statuses.All(s => s.GetProperty("leaderId").ValueKind == JsonValueKind.Number
+                                      && s.GetProperty("leaderId").GetInt32() == leader
+                                      && s.GetProperty("term").GetInt64() == term))
+                    return leader;
+            }
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+        throw new TimeoutException($"no stable leader among {string.Join(",", among)} within {timeout}: {last}\n{Logs()}");
+    }
+
+    public string Logs()
+    {
+        var sb = new StringBuilder();
+        foreach (var (id, log) in output)
+        {
+            lock (log) sb.Append("--- n").Append(Str(id)).AppendLine(" output ---").Append(log);
+        }
+        return sb.ToString();
+    }
+
+    public void Dispose()
+    {
+        foreach (var p in processes.Values)
+        {
+            try
+            {
+                if (!p.HasExited) p.Kill(entireProcessTree: true);
+                p.WaitForExit(10_000);
+            }
+            catch (InvalidOperationException)
+            {
+                // never started, or already reaped
+            }
+            p.Dispose();
+        }
+        http.Dispose();
+        try
+        {
+            Directory.Delete(root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private static string Str(int n) => n.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Free TCP ports on 127.0.0.1: all bound at once (so distinct), then released.</summary>
+    private static int[] FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        try
+        {
+            foreach (var l in listeners) l.Start();
+            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
+        }
+        finally
+        {
+            foreach (var l in listeners) l.Stop();
+        }
+    }
+}

@@ -1,0 +1,138 @@
+using System.Globalization;
+using Ddia.Verify.Systems.Raft;
+using Ddia.Verify.Systems.Raft.StateMachine;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Ddia.Verify.Node;
+
+/// <summary>
+/// The client API (HTTP/JSON, camelCase). Every operation answers one of:
+/// <list type="bullet">
+/// <item>200 <c>{"ok":true|false,"value":...,"token":...,"error":...}</c>: the operation took effect (ok false is a
+/// definite "did nothing": cas mismatch, lock held, write fenced);</item>
+/// <item>409 <c>{"error":"not-leader","leader":"n2"}</c> (503 when no leader is known, <c>leader</c> null): it
+/// definitely did not happen (not the leader, or superseded by another leader's entry);</item>
+/// <item>504 <c>{"error":"timeout"}</c> after <see cref="RequestTimeout"/>: unknown whether it happened;</item>
+/// <item>400 <c>{"error":...}</c> for a malformed request.</item>
+/// </list>
+/// Routes: POST /kv/read {key}, /kv/write {key,value}, /kv/cas {key,from,to}, /lock/acquire {client,leaseMs},
+/// /lock/release {client,token}, /lock/write {token,key,value}; GET /admin/status; POST /admin/clock {offsetMs}.
+/// </summary>
+internal static class HttpApi
+{
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(2);
+
+    public static WebApplication Build(NodeOptions options, RaftHost host)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(k => k.Listen(options.ListenHttp));
+        var app = builder.Build();
+
+        app.MapPost("/kv/read", async (KeyRequest r) =>
+            r.Key is null ? BadRequest("key is required") : Answer(await Wait(host.Read(r.Key)).ConfigureAwait(false)));
+        app.MapPost("/kv/write", async (WriteRequest r) =>
+            r.Key is null || r.Value is null
+                ? BadRequest("key and value are required")
+                : Answer(await Wait(host.Propose(new KvWrite(r.Key, r.Value))).ConfigureAwait(false)));
+        app.MapPost("/kv/cas", async (CasRequest r) =>
+            r.Key is null || r.To is null
+                ? BadRequest("key and to are required")
+                : Answer(await Wait(host.Propose(new KvCas(r.Key, r.From, r.To))).ConfigureAwait(false)));
+        app.MapPost("/lock/acquire", async (AcquireRequest r) =>
+            r.Client is null || r.LeaseMs is not > 0
+                ? BadRequest("client and a positive leaseMs are required")
+                : Answer(await Wait(host.AcquireLock(r.Client, r.LeaseMs.Value)).ConfigureAwait(false)));
+        app.MapPost("/lock/release", async (ReleaseRequest r) =>
+            r.Client is null || r.Token is null
+                ? BadRequest("client and token are required")
+                : Answer(await Wait(host.Propose(new ReleaseLock(r.Client, r.Token.Value))).ConfigureAwait(false)));
+        app.MapPost("/lock/write", async (FencedWriteRequest r) =>
+            r.Token is null || r.Key is null || r.Value is null
+                ? BadRequest("token, key and value are required")
+                : Answer(await Wait(host.Propose(new FencedWrite(r.Token.Value, r.Key, r.Value))).ConfigureAwait(false)));
+        app.MapGet("/admin/status", () => Results.Json(StatusBody(options, host)));
+        app.MapPost("/admin/clock", (ClockRequest r) =>
+        {
+            if (r.OffsetMs is null) return BadRequest("offsetMs is required");
+            host.ClockOffsetMs = r.OffsetMs.Value;
+            return Results.Json(new { offsetMs = host.ClockOffsetMs, wallNowMs = host.WallNowMs() });
+        });
+        return app;
+    }
+
+    public static string NodeName(int id) => string.Create(CultureInfo.InvariantCulture, $"n{id}");
+
+    private static object StatusBody(NodeOptions options, RaftHost host)
+    {
+        var s = host.Status;
+        var wall = host.WallNowMs();
+        long? lease = s.LeaseExpiresWallMs is { } l && l != long.MinValue ? l : null;
+        return new
+        {
+            system = options.System,
+            id = s.Id,
+            node = NodeName(s.Id),
+            role = s.Role.ToString().ToLowerInvariant(),
+            term = s.Term,
+            leader = s.LeaderId is { } leader ? NodeName(leader) : null,
+            leaderId = s.LeaderId,
+            votedFor = s.VotedFor,
+            commitIndex = s.CommitIndex,
+            appliedIndex = s.LastApplied,
+            lastIndex = s.LastLogIndex,
+            lastTerm = s.LastLogTerm,
+            leaseExpiresWallMs = lease,
+            leaseRemainingMs = lease - wall,
+            wallNowMs = wall,
+            clockOffsetMs = host.ClockOffsetMs,
+            readMode = options.ReadMode.ToString().ToLowerInvariant(),
+            fencing = options.Fencing,
+        };
+    }
+
+    private static async Task<ClientResponse?> Wait(Task<ClientResponse> response)
+    {
+        try
+        {
+            return await response.WaitAsync(RequestTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+    }
+
+    private static IResult Answer(ClientResponse? response)
+    {
+        if (response is null) return Results.Json(new { error = "timeout" }, statusCode: StatusCodes.Status504GatewayTimeout);
+        if (response.Status == ResponseStatus.Completed)
+        {
+            var r = response.Result!;
+            return Results.Json(new { ok = r.Ok, value = r.Value, token = r.Token, error = r.Error });
+        }
+        var leader = response.LeaderHint is { } id ? NodeName(id) : null;
+        var reason = response.Status == ResponseStatus.Superseded ? "superseded" : "not-leader";
+        return Results.Json(new { error = "not-leader", leader, leaderId = response.LeaderHint, reason },
+            statusCode: leader is null ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status409Conflict);
+    }
+
+    private static IResult BadRequest(string error) => Results.Json(new { error }, statusCode: StatusCodes.Status400BadRequest);
+
+    internal sealed record KeyRequest(string? Key);
+
+    internal sealed record WriteRequest(string? Key, string? Value);
+
+    internal sealed record CasRequest(string? Key, string? From, string? To);
+
+    internal sealed record AcquireRequest(string? Client, long? LeaseMs);
+
+    internal sealed record ReleaseRequest(string? Client, long? Token);
+
+    internal sealed record FencedWriteRequest(long? Token, string? Key, string? Value);
+
+    internal sealed record ClockRequest(long? OffsetMs);
+}
