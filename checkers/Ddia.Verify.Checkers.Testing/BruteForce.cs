@@ -71,7 +71,6 @@ public static class BruteForce
             var op = history[i];
             if (!op.IsClient || !op.IsInvoke) continue;
             var c = history.CompletionOf(i);
-            var outcome = c < 0 ? OpType.Info : history[c].Type;
             var prepared = model.Prepare(new OpPair(i, op, c, c < 0 ? null : history[c]));
             if (prepared.Participation == Participation.Skip) continue;
 

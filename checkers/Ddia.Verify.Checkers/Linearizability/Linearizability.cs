@@ -89,23 +89,21 @@ public static class Linearizability
                 throw new CheckerInputException(i, "process", "missing: linearizability needs to know which process did each op");
             if (!op.IsClient || !op.IsInvoke) continue;
             var c = history.CompletionOf(i);
-            var outcome = c < 0 ? OpType.Info : ops[c].Type;
             var prepared = model.Prepare(new OpPair(i, op, c, c < 0 ? null : ops[c]));
             if (prepared.Participation == Participation.Skip) continue;
 
             var partition = noKey;
-            if (model.PartitionByKey && op.Key is { } key && !byKey.TryGetValue(key, out partition))
+            if (model.PartitionByKey && op.Key is { } key && !byKey.TryGetValue(key, out partition!))
                 byKey[key] = partition = new Partition<TOp>(key);
-            else if (model.PartitionByKey && op.Key is { } k) partition = byKey[k];
 
             if (prepared.Participation == Participation.Completed)
             {
                 if (c < 0) throw new CheckerInputException(i, null, "an op without a completion cannot be a completed op");
-                partition!.Completed.Add(new(i, c, prepared.Op));
+                partition.Completed.Add(new(i, c, prepared.Op));
             }
             else
             {
-                partition!.Unknown.Add(new(i, int.MaxValue, prepared.Op));
+                partition.Unknown.Add(new(i, int.MaxValue, prepared.Op));
             }
         }
         var all = new List<Partition<TOp>>(byKey.Values);
