@@ -248,9 +248,7 @@ internal sealed class Search<TState, TOp>
                 {
                     var j = nodeOp[k];
                     if (!readOnly[j] || StepOp(state, j, ops[j]) != state) continue;
-                    Lift(j);
-                    SetBit(j);
-                    if (remaining == 1 || cache.TryAdd(Key(state, ref window, out var m, out var words), m, state, window.AsSpan(0, words), info))
+                    if (TryEnter(j, state, state, info, remaining, ref window))
                     {
                         Push(ref stack, ref depth, new Frame { Forced = true, Item = j, PrevState = state, PrevInfo = info, Position = partition.Completed[j].Call });
                         remaining--;
@@ -258,8 +256,6 @@ internal sealed class Search<TState, TOp>
                     }
                     else
                     {
-                        ClearBit(j);
-                        Unlift(j);
                         dead = true;   // seen before, and it failed: so does this configuration
                     }
                     break;
@@ -275,25 +271,13 @@ internal sealed class Search<TState, TOp>
                     var to = StepOp(state, j, ops[j]);
                     if (to >= 0)
                     {
-                        Lift(j);
-                        SetBit(j);
-                        if (to != state && checksReach && !PendingReadsReachable(to))
-                        {
-                            ClearBit(j);
-                            Unlift(j);
-                        }
-                        else if (remaining == 1 || cache.TryAdd(Key(to, ref window, out var m, out var words), m, to, window.AsSpan(0, words), info))
+                        if (TryEnter(j, state, to, info, remaining, ref window))
                         {
                             Push(ref stack, ref depth, new Frame { Item = j, PrevState = state, PrevInfo = info, Position = partition.Completed[j].Call });
                             state = to;
                             remaining--;
                             cursor = -1;
                             continue;
-                        }
-                        else
-                        {
-                            ClearBit(j);
-                            Unlift(j);
                         }
                     }
                     cursor = next[cursor];
@@ -397,6 +381,23 @@ internal sealed class Search<TState, TOp>
 
     // The last pending read found unreachable at the current configuration: what a dead end there is blamed on.
     private int unreachable = -1;
+
+    /// <summary>
+    /// Linearizes completed op <paramref name="j"/>, taking the state from <paramref name="from"/> to
+    /// <paramref name="to"/>, if the configuration it leads to is new (and, where the model can tell,
+    /// every pending read can still be served). Otherwise leaves everything as it was and returns false.
+    /// </summary>
+    private bool TryEnter(int j, int from, int to, int info, int remaining, ref ulong[] window)
+    {
+        Lift(j);
+        SetBit(j);
+        var reachable = to == from || !checksReach || PendingReadsReachable(to);
+        if (reachable && (remaining == 1 || cache.TryAdd(Key(to, ref window, out var m, out var words), m, to, window.AsSpan(0, words), info)))
+            return true;
+        ClearBit(j);
+        Unlift(j);
+        return false;
+    }
 
     private static void Push(ref Frame[] stack, ref int depth, Frame f)
     {
