@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Ddia.Verify.Checkers.Linearizability;
 using Ddia.Verify.Checkers.Testing;
+using Ddia.Verify.Harness.Cli;
 using Ddia.Verify.History;
 using Ddia.Verify.History.Formats;
 
@@ -120,20 +121,20 @@ public static class Bench
     {
         md.AppendLine("## Knossos corpus");
         md.AppendLine();
-        var manifest = File.ReadAllLines(Path.Combine(corpora, "knossos", "MANIFEST.tsv")).Skip(1).Select(l => l.Split('\t')).ToArray();
+        // The same cases `make run` checks: model and initial value as the manifest names them.
+        var cases = Corpus.Load(corpora).Where(c => c.Corpus == "knossos").ToArray();
         double total = 0, slowest = 0;
         var slowestName = "";
-        foreach (var row in manifest)
+        foreach (var c in cases)
         {
-            var file = HistoryReader.Read(Path.Combine(corpora, "knossos", row[0]));
-            var model = row[1].Split(' ')[0];
-            var initial = model switch { "cas-register" => Value.Of(0), "multi-register" => EdnParser.ParseOne("{:x 0 :y 0}"), _ => null };
-            var m = ModelCatalog.Create(model, initial, file.Conventions);
+            var file = HistoryReader.Read(c.Path);
+            var initial = c.InitialValue is null ? null : LinearizabilityRun.ParseValue(c.InitialValue);
+            var m = ModelCatalog.Create(c.Model, initial, file.Conventions);
             var t = Time(() => m.Check(file.History, new LinearizabilityOptions()), runs);
             total += t.Ms;
-            if (t.Ms > slowest) (slowest, slowestName) = (t.Ms, row[0]);
+            if (t.Ms > slowest) (slowest, slowestName) = (t.Ms, c.File);
         }
-        md.AppendLine(Inv, $"{manifest.Length} histories: **{total:0.0} ms** in total (sum of medians); slowest {slowestName} at {slowest:0.000} ms.");
+        md.AppendLine(Inv, $"{cases.Length} histories: **{total:0.0} ms** in total (sum of medians); slowest {slowestName} at {slowest:0.000} ms.");
         md.AppendLine();
     }
 
