@@ -87,12 +87,9 @@ public static class Interpreter
             if (completion.Type == OpType.Invoke || completion.Process != invocation.Process || completion.F != invocation.F)
                 completion = invocation with { Type = OpType.Info, Error = Value.Of($"invalid completion from the client: {completion}") };
         }
-        catch (TimeoutException)
+        catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && !cancellation.IsCancellationRequested))
         {
-            completion = invocation with { Type = OpType.Info, Error = Value.Keyword("timeout") };
-        }
-        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
-        {
+            // Past the op timeout (whether the client noticed its token or not): the outcome is unknown.
             completion = invocation with { Type = OpType.Info, Error = Value.Keyword("timeout") };
         }
         catch (Exception e) when (e is not OperationCanceledException)
