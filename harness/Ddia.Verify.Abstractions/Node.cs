@@ -9,7 +9,15 @@ public sealed record Node(string Name, string Address)
 }
 
 /// <summary>
-/// What every part of a running test may read: the nodes, the seed, and the clock. Passed explicitly
-/// to every call (no ambient state), and immutable.
+/// What every part of a running test may read: the nodes, the seed, the clock, and the environment's
+/// <see cref="IRemote"/> (the only way to touch a node). Passed explicitly to every call (no ambient
+/// state), and immutable.
 /// </summary>
-public sealed record TestContext(string Name, ImmutableArray<Node> Nodes, ulong Seed, TimeProvider Time);
+public sealed record TestContext(string Name, ImmutableArray<Node> Nodes, ulong Seed, TimeProvider Time)
+{
+    /// <summary>How to act on the nodes. The default has no environment and refuses every action.</summary>
+    public IRemote Remote { get; init; } = NoRemote.Instance;
+
+    /// <summary>Where this run keeps its files on the machine running the harness (the run's store directory).</summary>
+    public string? StoreDirectory { get; init; }
+}
