@@ -11,7 +11,8 @@ namespace Ddia.Verify.Node;
 /// <summary>
 /// The client API (HTTP/JSON, camelCase). Every operation answers one of:
 /// <list type="bullet">
-/// <item>200 <c>{"ok":true|false,"value":...,"token":...,"error":...}</c>: the operation took effect (ok false is a
+/// <item>200 <c>{"ok":true|false,"value":...,"token":...,"error":...,"index":...}</c> (index: the log index a
+/// command was applied at, null for reads): the operation took effect (ok false is a
 /// definite "did nothing": cas mismatch, lock held, write fenced);</item>
 /// <item>409 <c>{"error":"not-leader","leader":"n2"}</c> (503 when no leader is known, <c>leader</c> null): it
 /// definitely did not happen (not the leader, or superseded by another leader's entry);</item>
@@ -112,7 +113,7 @@ internal static class HttpApi
         if (response.Status == ResponseStatus.Completed)
         {
             var r = response.Result!;
-            return Results.Json(new { ok = r.Ok, value = r.Value, token = r.Token, error = r.Error });
+            return Results.Json(new { ok = r.Ok, value = r.Value, token = r.Token, error = r.Error, index = response.Index });
         }
         var leader = response.LeaderHint is { } id ? NodeName(id) : null;
         var reason = response.Status == ResponseStatus.Superseded ? "superseded" : "not-leader";

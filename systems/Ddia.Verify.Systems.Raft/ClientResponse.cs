@@ -20,4 +20,8 @@ public enum ResponseStatus
 /// across a change of leader) until its index is applied here; the caller's own timeout is what turns such a
 /// wait into "unknown" for the client.
 /// </summary>
-public sealed record ClientResponse(long RequestId, ResponseStatus Status, CommandResult? Result = null, int? LeaderHint = null);
+public sealed record ClientResponse(long RequestId, ResponseStatus Status, CommandResult? Result = null, int? LeaderHint = null)
+{
+    /// <summary>For an applied command, the log index it was applied at: the order in which commands took effect.</summary>
+    public long? Index { get; init; }
+}

@@ -136,7 +136,7 @@ public sealed partial class RaftNode
             if (proposals.Remove(entry.Index, out var proposal))
             {
                 responses.Add(proposal.Term == entry.Term
-                    ? new ClientResponse(proposal.RequestId, ResponseStatus.Completed, result)
+                    ? new ClientResponse(proposal.RequestId, ResponseStatus.Completed, result) { Index = entry.Index }
                     : new ClientResponse(proposal.RequestId, ResponseStatus.Superseded));
             }
         }
