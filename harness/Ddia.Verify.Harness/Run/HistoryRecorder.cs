@@ -8,7 +8,8 @@ namespace Ddia.Verify.Harness.Run;
 /// that crashes, or a harness killed with SIGKILL, leaves every recorded op in a history that
 /// <c>check</c> reads. Called from the interpreter's one loop thread only.
 /// </summary>
-public sealed class HistoryRecorder(JsonlHistoryWriter? writer) : IDisposable
+/// <param name="onOp">Told of every op once it is on disk (live progress); must be quick.</param>
+public sealed class HistoryRecorder(JsonlHistoryWriter? writer, Action<Op>? onOp = null) : IDisposable
 {
     private readonly List<Op> ops = [];
 
@@ -20,6 +21,7 @@ public sealed class HistoryRecorder(JsonlHistoryWriter? writer) : IDisposable
         var recorded = op with { Index = ops.Count };
         ops.Add(recorded);
         writer?.Append(recorded);
+        onOp?.Invoke(recorded);
         return recorded;
     }
 

@@ -38,6 +38,8 @@ public sealed class RunStore
     {
         name = spec.Name,
         nodes = spec.Nodes.Select(n => new { name = n.Name, address = n.Address }),
+        nodeCount = spec.Environment is null ? spec.Nodes.Length : spec.NodeCount,
+        options = spec.Options,
         concurrency = spec.Workers,
         seed = spec.Seed,
         timeLimitSeconds = spec.TimeLimit.TotalSeconds,
@@ -45,11 +47,24 @@ public sealed class RunStore
         check = spec.Check,
     }, Json));
 
+    /// <summary>The nodes an environment made (their addresses are known only once it is open).</summary>
+    public void WriteNodes(IEnumerable<Abstractions.Node> nodes) => File.WriteAllText(Path.Combine(Directory, "nodes.json"),
+        JsonSerializer.Serialize(nodes.Select(n => new { name = n.Name, address = n.Address }), Json));
+
+    /// <summary>Where a node's log file goes: logs/&lt;node&gt;/&lt;name&gt; (the directory is created).</summary>
+    public string LogPath(string node, string name)
+    {
+        var directory = Path.Combine(LogsDirectory, Safe(node));
+        System.IO.Directory.CreateDirectory(directory);
+        return Path.Combine(directory, Safe(name));
+    }
+
     public void WriteResults(RunOutcome outcome) => File.WriteAllText(Path.Combine(Directory, ResultsFile), JsonSerializer.Serialize(new
     {
         status = outcome.Status,
         validity = outcome.Result?.Validity.Name() ?? Validity.Unknown.Name(),
         error = outcome.Error,
+        limitations = outcome.Limitations,
         seed = outcome.Seed,
         ops = outcome.Ops,
         checkers = outcome.Result is { } r ? Flatten(r) : [],
@@ -90,5 +105,10 @@ public sealed class RunStore
         string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
 }
 
-/// <summary>How a run ended: "ok" (it ran and was checked), or "crashed" (setup failed, or the watchdog ended it).</summary>
-public sealed record RunOutcome(string Status, CheckResult? Result, string? Error, ulong Seed, int Ops);
+/// <summary>How a run ended: "ok" (it ran and was checked), "crashed" (setup failed, or the watchdog ended it), or
+/// "interrupted" (Ctrl-C: torn down, and what was recorded checked).</summary>
+public sealed record RunOutcome(string Status, CheckResult? Result, string? Error, ulong Seed, int Ops)
+{
+    /// <summary>Faults the environment could not inject, in plain words.</summary>
+    public IReadOnlyList<string> Limitations { get; init; } = [];
+}

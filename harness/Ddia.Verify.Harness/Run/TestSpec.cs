@@ -13,7 +13,14 @@ namespace Ddia.Verify.Harness.Run;
 public sealed record TestSpec
 {
     public required string Name { get; init; }
-    public required ImmutableArray<Node> Nodes { get; init; }
+    /// <summary>The nodes, when there is no <see cref="Environment"/> to make them.</summary>
+    public ImmutableArray<Node> Nodes { get; init; } = [];
+
+    /// <summary>Where the nodes run; null: the <see cref="Nodes"/> given, with no way to act on them (in-process tests).</summary>
+    public IEnvironment? Environment { get; init; }
+
+    /// <summary>How many nodes the <see cref="Environment"/> makes.</summary>
+    public int NodeCount { get; init; } = 3;
     public IDb Db { get; init; } = NoopDb.Instance;
     public IClient Client { get; init; } = NoopClient.Instance;
     public INemesis Nemesis { get; init; } = NoopNemesis.Instance;
@@ -38,7 +45,10 @@ public sealed record TestSpec
     /// <summary>How the history should be checked again offline: for a linearizable workload, its model and initial value.</summary>
     public CheckSettings Check { get; init; } = new();
 
-    public int Workers => Concurrency > 0 ? Concurrency : Nodes.Length;
+    /// <summary>What test.json records about the run beyond the slots: system, workload, nemesis, read mode…</summary>
+    public ImmutableDictionary<string, string> Options { get; init; } = ImmutableDictionary<string, string>.Empty;
+
+    public int Workers => Concurrency > 0 ? Concurrency : Environment is null ? Nodes.Length : NodeCount;
 }
 
 /// <summary>What test.json records for checking a history again: null fields are left to the CLI's defaults.</summary>
