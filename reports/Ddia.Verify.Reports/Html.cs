@@ -1,0 +1,47 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace Ddia.Verify.Reports;
+
+/// <summary>
+/// The few helpers the page writer needs. Every value that comes from a history, a result or the
+/// harness goes through <see cref="Escape"/>: histories hold whatever clients and databases returned.
+/// </summary>
+internal static class Html
+{
+    public static string Escape(string? text) => WebUtility.HtmlEncode(text ?? "");
+
+    public static string Escape(object? value) => Escape(value is null ? null : Convert.ToString(value, CultureInfo.InvariantCulture));
+
+    /// <summary>An href for a relative link; null for anything with a scheme (javascript:, http:) or rooted.</summary>
+    public static string? SafeHref(string? path)
+    {
+        if (string.IsNullOrWhiteSpace(path)) return null;
+        if (path.StartsWith('/') || path.StartsWith('\\')) return null;
+        if (!Uri.TryCreate(path, UriKind.Relative, out _)) return null;
+        // A colon before the first slash would read as a scheme in a browser.
+        var colon = path.IndexOf(':', StringComparison.Ordinal);
+        var slash = path.IndexOf('/', StringComparison.Ordinal);
+        if (colon >= 0 && (slash < 0 || colon < slash)) return null;
+        var encoded = string.Join('/', path.Replace('\\', '/').Split('/').Select(Uri.EscapeDataString));
+        return Escape(encoded);
+    }
+
+    /// <summary>Appends one table row; each cell is escaped.</summary>
+    public static StringBuilder Row(this StringBuilder sb, params string?[] cells)
+    {
+        sb.Append("<tr>");
+        foreach (var c in cells) sb.Append("<td>").Append(Escape(c)).Append("</td>");
+        return sb.Append("</tr>\n");
+    }
+
+    public static StringBuilder HeaderRow(this StringBuilder sb, params string[] cells)
+    {
+        sb.Append("<tr>");
+        foreach (var c in cells) sb.Append("<th>").Append(Escape(c)).Append("</th>");
+        return sb.Append("</tr>\n");
+    }
+
+    public static string Invariant(FormattableString text) => FormattableString.Invariant(text);
+}
