@@ -78,6 +78,9 @@ public class RunnerTests(ScratchDir dir) : IClassFixture<ScratchDir>
         Assert.Equal(600, HistoryReader.Read(store.HistoryPath).History.Count);
         using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(store.Directory, RunStore.ResultsFile)));
         Assert.Equal("valid", results.RootElement.GetProperty("validity").GetString());
+        // The report is written beside them, and shows the verdict.
+        Assert.Contains("linearizable", File.ReadAllText(store.ReportPath), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(store.Directory, "latency.png")));
         Assert.Equal(42UL, results.RootElement.GetProperty("seed").GetUInt64());
         Assert.Equal(Path.GetFullPath(store.Directory), Path.GetFullPath(Path.Combine(root, new FileInfo(Path.Combine(root, "latest")).LinkTarget!)));
 

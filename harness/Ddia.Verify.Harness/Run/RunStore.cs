@@ -76,6 +76,48 @@ public sealed class RunStore
         .. r.Children.Values.SelectMany(Flatten),
     ];
 
+    /// <summary>Writes index.html and its plots (Report v1); a report that cannot be drawn never fails the run.</summary>
+    public string? WriteReport(TestSpec spec, RunOutcome outcome, Ddia.Verify.History.History history, DateTimeOffset startedAt)
+    {
+        var logs = System.IO.Directory.Exists(LogsDirectory)
+            ? System.IO.Directory.EnumerateFiles(LogsDirectory, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+                .Select(f => KeyValuePair.Create(Path.GetRelativePath(LogsDirectory, f), Path.GetRelativePath(Directory, f))).ToList()
+            : [];
+        var options = new List<KeyValuePair<string, string>>
+        {
+            new("nodes", (spec.Environment is null ? spec.Nodes.Length : spec.NodeCount).ToString(CultureInfo.InvariantCulture)),
+            new("concurrency", spec.Workers.ToString(CultureInfo.InvariantCulture)),
+            new("time limit", string.Create(CultureInfo.InvariantCulture, $"{spec.TimeLimit.TotalSeconds:0.###} s")),
+        };
+        options.AddRange(spec.Options.OrderBy(o => o.Key, StringComparer.Ordinal));
+        options.AddRange(outcome.Limitations.Select(l => KeyValuePair.Create("unavailable", l)));
+        try
+        {
+            return Reports.RunReport.Write(new Reports.ReportInput
+            {
+                TestName = spec.Name,
+                StartTime = startedAt,
+                Seed = spec.Seed,
+                Options = options,
+                Status = outcome.Status,
+                CrashMessage = outcome.Error,
+                History = history,
+                Result = outcome.Result,
+                HistoryLink = HistoryFile,
+                TestJsonLink = TestFile,
+                ResultsJsonLink = ResultsFile,
+                NodeLogs = logs,
+            }, Directory).Index;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
+        {
+            File.WriteAllText(Path.Combine(Directory, "report-error.txt"), e.ToString());
+            return null;
+        }
+    }
+
+    public string ReportPath => Path.Combine(Directory, "index.html");
+
     /// <summary>The check settings a run directory recorded, or defaults when it has no test.json.</summary>
     public static CheckSettings ReadCheckSettings(string runDirectory)
     {

@@ -33,7 +33,8 @@ public static class Runner
         CancellationToken cancellation, RunHooks? hooks = null)
     {
         hooks ??= new RunHooks();
-        var store = RunStore.Create(storeRoot, spec.Name, time.GetUtcNow());
+        var startedAt = time.GetUtcNow();
+        var store = RunStore.Create(storeRoot, spec.Name, startedAt);
         store.WriteTest(spec);
         hooks.OnStore?.Invoke(store);
         using var watchdog = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
@@ -66,6 +67,8 @@ public static class Runner
         var result = spec.Checker.CheckSafe(history, options, CancellationToken.None);
         var outcome = new RunOutcome(status, result, error, spec.Seed, recorder.Ops.Count) { Limitations = [.. limitations] };
         store.WriteResults(outcome);
+        hooks.OnPhase?.Invoke("report");
+        store.WriteReport(spec, outcome, history, startedAt);
         hooks.OnPhase?.Invoke("done");
         return (store, outcome);
     }

@@ -1,0 +1,56 @@
+using System.Collections.Immutable;
+
+namespace Ddia.Verify.Harness.Compose;
+
+/// <summary>
+/// Everything <c>ddia-verify run</c> takes, as one immutable record (the CLI's flags, a campaign's rows):
+/// <see cref="TestComposer"/> turns it into a <see cref="Run.TestSpec"/>.
+/// </summary>
+public sealed record RunOptions
+{
+    public string System { get; init; } = "raft";
+
+    /// <summary>Raft reads: log (through the log), index (ReadIndex) or lease (leader lease; unsafe under skew).</summary>
+    public string ReadMode { get; init; } = "log";
+
+    /// <summary>Whether the lock service's storage rejects writes with old fencing tokens.</summary>
+    public bool Fencing { get; init; } = true;
+
+    /// <summary>register or lock.</summary>
+    public string Workload { get; init; } = "register";
+
+    /// <summary>Faults: partition, pause, kill, clock, loss (empty: none).</summary>
+    public ImmutableArray<string> Nemesis { get; init; } = [];
+
+    /// <summary>Mean seconds between fault operations.</summary>
+    public double NemesisInterval { get; init; } = 5;
+
+    public int Nodes { get; init; } = 3;
+
+    public int Concurrency { get; init; } = 10;
+
+    public TimeSpan TimeLimit { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Client ops per second, across all clients (0: as fast as they can).</summary>
+    public double Rate { get; init; } = 200;
+
+    public ulong Seed { get; init; }
+
+    /// <summary>Where runs are stored: store/&lt;test&gt;/&lt;time&gt;/.</summary>
+    public string Store { get; init; } = "store";
+
+    /// <summary>The reference node program (ddia-node.dll); the launcher sets DDIA_NODE_PROGRAM.</summary>
+    public string? NodeProgram { get; init; }
+
+    /// <summary>local (network namespaces; loopback without root).</summary>
+    public string Environment { get; init; } = "local";
+
+    /// <summary>The test's name in the store, made from the options when not given.</summary>
+    public string? Name { get; init; }
+
+    public string TestName => Name ?? string.Join('-', new[]
+    {
+        System, Workload, System == "raft" && Workload == "register" ? ReadMode : null, Workload == "lock" ? (Fencing ? "fenced" : "unfenced") : null,
+        Nemesis.IsDefaultOrEmpty ? "no-faults" : string.Join('+', Nemesis),
+    }.Where(p => p is not null));
+}
