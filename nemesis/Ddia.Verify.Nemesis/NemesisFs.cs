@@ -27,4 +27,20 @@ public static class Faults
 
     /// <summary>Every fault, in the order packages compose and heal them.</summary>
     public static IReadOnlyList<string> All { get; } = [Pause, Kill, Partition, Loss, Clock];
+
+    /// <summary>
+    /// Each fault's ops: the fs that start it and the f that stops it. For reports that shade fault
+    /// windows (a window opens at a start's completion and closes at the next stop's).
+    /// </summary>
+    public static IReadOnlyDictionary<string, FaultOps> Ops { get; } = new Dictionary<string, FaultOps>(StringComparer.Ordinal)
+    {
+        [Partition] = new([NemesisFs.StartPartition], NemesisFs.StopPartition),
+        [Loss] = new([NemesisFs.StartLoss], NemesisFs.StopLoss),
+        [Pause] = new([NemesisFs.Pause], NemesisFs.Resume),
+        [Kill] = new([NemesisFs.Kill], NemesisFs.Start),
+        [Clock] = new([NemesisFs.BumpClock, NemesisFs.StrobeClock], NemesisFs.ResetClock),
+    };
 }
+
+/// <summary>The fs that start a fault and the f that stops it.</summary>
+public sealed record FaultOps(IReadOnlyList<string> Starts, string Stop);

@@ -36,8 +36,6 @@ internal static class Values
     /// <summary>The completion of a nemesis op: always Info (INemesis contract).</summary>
     public static Op Done(Op invocation, Value value) => invocation with { Type = OpType.Info, Value = value };
 
-    public static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
-
     public static ImmutableArray<Node> InTestOrder(TestContext test, IEnumerable<Node> nodes)
     {
         var set = nodes.ToHashSet();

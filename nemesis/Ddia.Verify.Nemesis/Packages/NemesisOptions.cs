@@ -17,7 +17,10 @@ public sealed record NemesisOptions
     /// <summary>The system under test: pause, kill and "primaries" act through its capability interfaces.</summary>
     public IDb Db { get; init; } = NoopDb.Instance;
 
-    /// <summary>What the environment can do (<c>session.Remote.Capabilities</c>). The default value is none: only clock faults can run.</summary>
+    /// <summary>
+    /// What the environment can do: <c>session.Remote.Capabilities</c> (or <c>test.Remote.Capabilities</c>). Faults it
+    /// cannot inject are dropped and listed in <see cref="NemesisPackage.Unavailable"/>. The default value is none.
+    /// </summary>
     public RemoteCapabilities Capabilities { get; init; }
 
     /// <summary>The nodes' admin HTTP port, for clock faults (reference nodes only). The default value is null: no clock faults.</summary>

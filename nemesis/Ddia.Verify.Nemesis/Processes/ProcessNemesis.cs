@@ -21,6 +21,7 @@ public abstract class ProcessNemesis : INemesis
     private readonly Lock gate = new();
     private readonly HashSet<Node> faulted = [];
     private GenRandom? random;
+    private HashSet<string>? fs;
 
     protected ProcessNemesis(IDb db, Target defaultTarget)
     {
@@ -43,7 +44,7 @@ public abstract class ProcessNemesis : INemesis
 
     protected abstract long Salt { get; }
 
-    public IReadOnlySet<string> Fs => new HashSet<string>(StringComparer.Ordinal) { FaultF, HealF };
+    public IReadOnlySet<string> Fs => fs ??= new HashSet<string>(StringComparer.Ordinal) { FaultF, HealF };
 
     /// <summary>The nodes faulted and not yet healed.</summary>
     public IReadOnlyList<Node> Faulted
