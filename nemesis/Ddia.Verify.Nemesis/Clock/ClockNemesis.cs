@@ -12,7 +12,8 @@ namespace Ddia.Verify.Nemesis.Clock;
 /// clock now reads 30 s behind). A node that cannot be reached is reported in the completion, never thrown.
 /// <list type="bullet">
 /// <item><c>bump-clock</c>, value a map node → offset ms (<c>{"n1": -30000}</c>), or
-/// <c>{"target": &lt;target&gt;, "offsetMs": N}</c>, or nil (default target, random offset within ±max skew).</item>
+/// <c>{"target": &lt;target&gt;, "offsetMs": N}</c> (either key optional), a bare target, or nil (default target;
+/// a missing offset is random within ±max skew).</item>
 /// <item><c>strobe-clock</c>, value <c>{"target", "lowMs", "highMs", "periodMs", "durationMs"}</c> (each optional):
 /// the targets' offsets flip between low and high every period, for the duration, in the background (a
 /// strobe outlives the op timeout); it ends at low. Completes at once with the settings and nodes.</item>
@@ -84,7 +85,7 @@ public sealed class ClockNemesis : INemesis
                 e => e.Key.AsText is { } name && byName.TryGetValue(name, out var node) ? node : throw new ArgumentException($"{e.Key} is not a node of this test", nameof(value)),
                 e => Values.Long(e.Value) ?? throw new ArgumentException($"offset {e.Value} is not a whole number of ms", nameof(value)));
         }
-        var target = Target.Parse(value.Get("target"), options.Target);
+        var target = Target.Parse(TargetOf(value), options.Target);
         var resolved = await Targets.Targets.ResolveAsync(target, test, db, rng, cancellation).ConfigureAwait(false);
         var maxMs = (long)options.MaxSkew.TotalMilliseconds;
         lock (rng)
@@ -93,6 +94,9 @@ public sealed class ClockNemesis : INemesis
             return resolved.Nodes.ToDictionary(n => n, _ => offset);
         }
     }
+
+    /// <summary>The target of a bump or strobe: the map's "target", or the whole value when it is a bare target.</summary>
+    private static Value? TargetOf(Value value) => value.Kind == ValueKind.Map ? value.Get("target") : value;
 
     private async Task<Value> SetAsync(IReadOnlyDictionary<Node, long> offsets, CancellationToken cancellation)
     {
@@ -112,7 +116,7 @@ public sealed class ClockNemesis : INemesis
     private async Task<Value> StartStrobeAsync(TestContext test, Value value, GenRandom rng, CancellationToken cancellation)
     {
         await StopStrobesAsync().ConfigureAwait(false);
-        var resolved = await Targets.Targets.ResolveAsync(Target.Parse(value.Get("target"), options.Target), test, db, rng, cancellation)
+        var resolved = await Targets.Targets.ResolveAsync(Target.Parse(TargetOf(value), options.Target), test, db, rng, cancellation)
             .ConfigureAwait(false);
         var low = Values.Long(value.Get("lowMs")) ?? 0;
         var high = Values.Long(value.Get("highMs")) ?? (long)options.StrobeDelta.TotalMilliseconds;

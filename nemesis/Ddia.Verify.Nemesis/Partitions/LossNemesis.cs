@@ -10,8 +10,8 @@ namespace Ddia.Verify.Nemesis.Partitions;
 /// netem is not available on our machines, DESIGN.md §7). Each chosen node drops each packet from every
 /// other node with the probability; clients are not affected.
 /// <list type="bullet">
-/// <item><c>start-loss</c>, value nil (the defaults) or <c>{"target": &lt;target&gt;, "probability": p}</c>, either
-/// key optional. Loss already in place is removed first. Completion value: <c>{"nodes": [..], "probability": p}</c> (+ errors).</item>
+/// <item><c>start-loss</c>, value nil (the defaults), a target, or <c>{"target": &lt;target&gt;, "probability": p}</c>,
+/// either key optional. Loss already in place is removed first. Completion value: <c>{"nodes": [..], "probability": p}</c> (+ errors).</item>
 /// <item><c>stop-loss</c>: deletes our loss rules on every node. Value <c>{"removed": rules}</c> (+ errors).</item>
 /// </list>
 /// </summary>
@@ -68,7 +68,9 @@ public sealed class LossNemesis : INemesis
         var rng = random ?? throw new InvalidOperationException("call SetupAsync first: it seeds the nemesis");
         var p = Values.Number(op.Value.Get("probability")) ?? probability;
         Iptables.CheckProbability(p);
-        var resolved = await Targets.Targets.ResolveAsync(Target.Parse(op.Value.Get("target"), target), test, db, rng, cancellation)
+        // A bare target (not a map) is accepted too: "start-loss all".
+        var targetValue = op.Value.Kind == ValueKind.Map ? op.Value.Get("target") : op.Value;
+        var resolved = await Targets.Targets.ResolveAsync(Target.Parse(targetValue, target), test, db, rng, cancellation)
             .ConfigureAwait(false);
         var (_, healErrors) = await Firewall.HealAsync(test, Iptables.LossComment, cancellation).ConfigureAwait(false);
         var rules = resolved.Nodes.ToDictionary(
