@@ -19,7 +19,7 @@ public static class RegisterWorkload
     {
         var o = options ?? new RegisterOptions();
         o.Validate();
-        return new Workload("register", Gen.Ops((_, random) => NextOp(o, random, key: null)), Checker(), Model);
+        return new Workload("register", Gen.Ops((_, random) => NextOp(o, random)), Checker(), Model);
     }
 
     /// <summary>
@@ -33,18 +33,19 @@ public static class RegisterWorkload
         o.Validate();
         var keys = (o.KeyCount is { } n ? Enumerable.Range(0, n) : Enumerable.Range(0, int.MaxValue)).Select(k => Value.Of(k));
         var gen = Independent.Concurrent(o.ThreadsPerKey, keys,
-            _ => Gen.Limit(o.OpsPerKey, Gen.Ops((_, random) => NextOp(o, random, key: null))));
+            _ => Gen.Limit(o.OpsPerKey, Gen.Ops((_, random) => NextOp(o, random))));
         return new Workload("register-independent", gen, Checker(), Model);
     }
 
     /// <summary>The checker of both shapes: linearizable per key (the model partitions by <see cref="Op.Key"/>), starting absent.</summary>
     public static IChecker Checker() => new LinearizabilityChecker(ModelCatalog.Create(Model, initialValue: Value.Nil));
 
-    private static OpTemplate NextOp(RegisterOptions o, GenRandom random, Value? key)
+    // Independent.Concurrent puts the key on each op; templates never carry it.
+    private static OpTemplate NextOp(RegisterOptions o, GenRandom random)
     {
         var roll = random.Next(o.ReadWeight + o.WriteWeight + o.CasWeight);
-        if (roll < o.ReadWeight) return RegisterOps.ReadOp(key);
-        if (roll < o.ReadWeight + o.WriteWeight) return RegisterOps.WriteOp(random.Next(o.Values), key);
-        return RegisterOps.CasOp(random.Next(o.Values), random.Next(o.Values), key);
+        if (roll < o.ReadWeight) return RegisterOps.ReadOp();
+        if (roll < o.ReadWeight + o.WriteWeight) return RegisterOps.WriteOp(random.Next(o.Values));
+        return RegisterOps.CasOp(random.Next(o.Values), random.Next(o.Values));
     }
 }

@@ -1,0 +1,139 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using Ddia.Verify.Abstractions;
+
+namespace Ddia.Verify.Systems.Adapters.Raft;
+
+/// <summary>How ddia-node answered one request, classified once for every client.</summary>
+internal enum Outcome
+{
+    /// <summary>200: the command took effect, or definitely did nothing (ok false); read <see cref="RaftAnswer.Body"/>.</summary>
+    Applied,
+
+    /// <summary>Definitely not done: not the leader (409/503), a refused connection, a rejected request (400).</summary>
+    NotDone,
+
+    /// <summary>Maybe done: the node timed out (504), the connection broke mid-request, or an unexpected answer.</summary>
+    Unknown,
+}
+
+internal sealed record RaftAnswer(Outcome Outcome, JsonElement Body, string? Error)
+{
+    public bool Ok => Outcome == Outcome.Applied && Body.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.True;
+
+    public string? Text(string name) =>
+        Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    public long? Number(string name) =>
+        Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : null;
+}
+
+/// <summary>
+/// One client's connection to the cluster: sends each request once to its current node and classifies the
+/// answer. A not-leader answer names the leader; the NEXT request goes there (the refused one is never resent:
+/// STYLE.md G20). A node that refuses connections is skipped for the next node in order, so a client whose node
+/// was killed keeps working. Not thread-safe beyond what HttpClient is: one op at a time per client.
+/// </summary>
+internal sealed class RaftHttp : IDisposable
+{
+    private readonly HttpClient http;
+    private readonly IReadOnlyList<Node> nodes;
+    private readonly int port;
+    private volatile Node target;
+
+    public RaftHttp(IReadOnlyList<Node> nodes, Node first, RaftClientOptions options)
+    {
+        this.nodes = nodes;
+        target = first;
+        port = options.HttpPort;
+        // No HttpClient.Timeout: the harness's cancellation token bounds each op and turns it into info.
+        http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = options.ConnectTimeout, UseProxy = false })
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+    }
+
+    /// <summary>The node the next request goes to.</summary>
+    public Node Target => target;
+
+    public Uri Url(Node node, string path) => new(string.Create(CultureInfo.InvariantCulture, $"http://{node.Address}:{port}{path}"));
+
+    /// <summary>POSTs <paramref name="body"/> once. Cancellation by the caller propagates (the harness records info).</summary>
+    public async Task<RaftAnswer> PostAsync(string path, object body, CancellationToken cancellation)
+    {
+        var node = target;
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.PostAsJsonAsync(Url(node, path), body, cancellation).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e) when (IsConnectFailure(e))
+        {
+            // Nothing reached the node: definitely not done. Try another node next time.
+            MoveOn(node);
+            return new RaftAnswer(Outcome.NotDone, default, "connection-refused");
+        }
+        catch (HttpRequestException e)
+        {
+            return new RaftAnswer(Outcome.Unknown, default, e.Message);
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            // The connect timeout of the handler: the request was never sent.
+            MoveOn(node);
+            return new RaftAnswer(Outcome.NotDone, default, "connect-timeout");
+        }
+
+        using (response)
+        {
+            JsonElement json;
+            try
+            {
+                json = await response.Content.ReadFromJsonAsync<JsonElement>(cancellation).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is JsonException or HttpRequestException or NotSupportedException)
+            {
+                // The node may have applied it before the answer broke.
+                return new RaftAnswer(Outcome.Unknown, default, $"unreadable answer ({(int)response.StatusCode}): {e.Message}");
+            }
+            var error = json.ValueKind == JsonValueKind.Object && json.TryGetProperty("error", out var e2) && e2.ValueKind == JsonValueKind.String
+                ? e2.GetString()
+                : null;
+            switch (response.StatusCode)
+            {
+                case HttpStatusCode.OK:
+                    return new RaftAnswer(Outcome.Applied, json, error);
+                case HttpStatusCode.Conflict or HttpStatusCode.ServiceUnavailable:
+                    FollowHint(json);
+                    return new RaftAnswer(Outcome.NotDone, json, error ?? "not-leader");
+                case HttpStatusCode.BadRequest:
+                    return new RaftAnswer(Outcome.NotDone, json, error ?? "bad-request");
+                default:
+                    return new RaftAnswer(Outcome.Unknown, json, error ?? $"http {(int)response.StatusCode}");
+            }
+        }
+    }
+
+    public void Dispose() => http.Dispose();
+
+    private void FollowHint(JsonElement json)
+    {
+        if (json.ValueKind != JsonValueKind.Object || !json.TryGetProperty("leader", out var l) || l.ValueKind != JsonValueKind.String) return;
+        var name = l.GetString();
+        if (nodes.FirstOrDefault(n => n.Name == name) is { } leader) target = leader;
+    }
+
+    private void MoveOn(Node failed)
+    {
+        if (nodes.Count == 0) return;
+        var i = nodes.ToList().FindIndex(n => n.Name == failed.Name);
+        target = nodes[(i + 1) % nodes.Count];
+    }
+
+    /// <summary>The connection was never made (refused, unreachable, connect timeout), so the request was never sent.</summary>
+    private static bool IsConnectFailure(HttpRequestException e) =>
+        e.HttpRequestError == HttpRequestError.ConnectionError || e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused };
+}
