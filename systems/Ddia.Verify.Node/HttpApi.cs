@@ -15,7 +15,8 @@ namespace Ddia.Verify.Node;
 /// command was applied at, null for reads): the operation took effect (ok false is a
 /// definite "did nothing": cas mismatch, lock held, write fenced);</item>
 /// <item>409 <c>{"error":"not-leader","leader":"n2"}</c> (503 when no leader is known, <c>leader</c> null): it
-/// definitely did not happen (not the leader, or superseded by another leader's entry);</item>
+/// definitely did not happen (not the leader, or superseded by another leader's entry). With <c>--peer-http</c>, a
+/// follower forwards the request to the leader it knows and relays the answer instead (<see cref="Forwarder"/>);</item>
 /// <item>504 <c>{"error":"timeout"}</c> after <see cref="RequestTimeout"/>: unknown whether it happened;</item>
 /// <item>400 <c>{"error":...}</c> for a malformed request.</item>
 /// </list>
@@ -33,28 +34,40 @@ internal static class HttpApi
         builder.WebHost.ConfigureKestrel(k => k.Listen(options.ListenHttp));
         var app = builder.Build();
 
-        app.MapPost("/kv/read", async (KeyRequest r) =>
-            r.Key is null ? BadRequest("key is required") : Answer(await Wait(host.Read(r.Key)).ConfigureAwait(false)));
-        app.MapPost("/kv/write", async (WriteRequest r) =>
+        var forwarder = new Forwarder(options);
+        app.Lifetime.ApplicationStopped.Register(forwarder.Dispose);
+
+        // The local answer, or, from a follower that knows the leader, the leader's answer to the same request.
+        async Task<IResult> Reply<T>(HttpContext context, T request, Task<ClientResponse> local)
+        {
+            var response = await Wait(local).ConfigureAwait(false);
+            return response is { Status: ResponseStatus.NotLeader } && forwarder.CanForward(context, response.LeaderHint)
+                ? await forwarder.ForwardAsync(context, request, response.LeaderHint!.Value).ConfigureAwait(false)
+                : Answer(response);
+        }
+
+        app.MapPost("/kv/read", (HttpContext c, KeyRequest r) =>
+            r.Key is null ? Task.FromResult(BadRequest("key is required")) : Reply(c, r, host.Read(r.Key)));
+        app.MapPost("/kv/write", (HttpContext c, WriteRequest r) =>
             r.Key is null || r.Value is null
-                ? BadRequest("key and value are required")
-                : Answer(await Wait(host.Propose(new KvWrite(r.Key, r.Value))).ConfigureAwait(false)));
-        app.MapPost("/kv/cas", async (CasRequest r) =>
+                ? Task.FromResult(BadRequest("key and value are required"))
+                : Reply(c, r, host.Propose(new KvWrite(r.Key, r.Value))));
+        app.MapPost("/kv/cas", (HttpContext c, CasRequest r) =>
             r.Key is null || r.To is null
-                ? BadRequest("key and to are required")
-                : Answer(await Wait(host.Propose(new KvCas(r.Key, r.From, r.To))).ConfigureAwait(false)));
-        app.MapPost("/lock/acquire", async (AcquireRequest r) =>
+                ? Task.FromResult(BadRequest("key and to are required"))
+                : Reply(c, r, host.Propose(new KvCas(r.Key, r.From, r.To))));
+        app.MapPost("/lock/acquire", (HttpContext c, AcquireRequest r) =>
             r.Client is null || r.LeaseMs is not > 0
-                ? BadRequest("client and a positive leaseMs are required")
-                : Answer(await Wait(host.AcquireLock(r.Client, r.LeaseMs.Value)).ConfigureAwait(false)));
-        app.MapPost("/lock/release", async (ReleaseRequest r) =>
+                ? Task.FromResult(BadRequest("client and a positive leaseMs are required"))
+                : Reply(c, r, host.AcquireLock(r.Client, r.LeaseMs.Value)));
+        app.MapPost("/lock/release", (HttpContext c, ReleaseRequest r) =>
             r.Client is null || r.Token is null
-                ? BadRequest("client and token are required")
-                : Answer(await Wait(host.Propose(new ReleaseLock(r.Client, r.Token.Value))).ConfigureAwait(false)));
-        app.MapPost("/lock/write", async (FencedWriteRequest r) =>
+                ? Task.FromResult(BadRequest("client and token are required"))
+                : Reply(c, r, host.Propose(new ReleaseLock(r.Client, r.Token.Value))));
+        app.MapPost("/lock/write", (HttpContext c, FencedWriteRequest r) =>
             r.Token is null || r.Key is null || r.Value is null
-                ? BadRequest("token, key and value are required")
-                : Answer(await Wait(host.Propose(new FencedWrite(r.Token.Value, r.Key, r.Value))).ConfigureAwait(false)));
+                ? Task.FromResult(BadRequest("token, key and value are required"))
+                : Reply(c, r, host.Propose(new FencedWrite(r.Token.Value, r.Key, r.Value))));
         app.MapGet("/admin/status", () => Results.Json(StatusBody(options, host)));
         app.MapPost("/admin/clock", (ClockRequest r) =>
         {

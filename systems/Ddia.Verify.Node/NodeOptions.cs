@@ -6,15 +6,19 @@ namespace Ddia.Verify.Node;
 
 /// <summary>
 /// The command line: <c>ddia-node --system raft --id N --listen-http ADDR:PORT --listen-peer ADDR:PORT
-/// --peer ID=ADDR:PORT ... --data DIR [--read-mode log|index|lease] [--fencing on|off] [--seed S]</c>.
+/// --peer ID=ADDR:PORT ... [--peer-http ID=ADDR:PORT ...] --data DIR [--read-mode log|index|lease] [--fencing on|off] [--seed S]</c>.
 /// </summary>
 internal sealed record NodeOptions(
     string System, int Id, IPEndPoint ListenHttp, IPEndPoint ListenPeer, IReadOnlyDictionary<int, IPEndPoint> Peers,
     string DataDir, ReadMode ReadMode, bool Fencing, int Seed)
 {
+    /// <summary>The peers' client (HTTP) endpoints, from <c>--peer-http ID=ADDR:PORT</c>: when given, a follower forwards
+    /// client requests to the leader instead of refusing them, so clients may talk to any node.</summary>
+    public IReadOnlyDictionary<int, IPEndPoint> PeerHttp { get; init; } = new Dictionary<int, IPEndPoint>();
+
     public const string Usage =
         "usage: ddia-node --system raft --id N --listen-http ADDR:PORT --listen-peer ADDR:PORT " +
-        "--peer ID=ADDR:PORT ... --data DIR [--read-mode log|index|lease] [--fencing on|off] [--seed S]";
+        "--peer ID=ADDR:PORT ... [--peer-http ID=ADDR:PORT ...] --data DIR [--read-mode log|index|lease] [--fencing on|off] [--seed S]";
 
     /// <exception cref="FormatException">a missing, unknown or malformed option; the message says which.</exception>
     public static NodeOptions Parse(IReadOnlyList<string> args)
@@ -23,6 +27,7 @@ internal sealed record NodeOptions(
         int? id = null, seed = null;
         IPEndPoint? http = null, peer = null;
         var peers = new Dictionary<int, IPEndPoint>();
+        var peerHttp = new Dictionary<int, IPEndPoint>();
         var readMode = ReadMode.Log;
         var fencing = true;
         for (var i = 0; i < args.Count; i++)
@@ -39,11 +44,10 @@ internal sealed record NodeOptions(
                 case "--data": data = value; break;
                 case "--seed": seed = ParseInt(name, value); break;
                 case "--peer":
-                    var eq = value.IndexOf('=', StringComparison.Ordinal);
-                    if (eq <= 0) throw new FormatException($"--peer expects ID=ADDR:PORT, got '{value}'");
-                    var peerId = ParseInt(name, value[..eq]);
-                    if (!peers.TryAdd(peerId, ParseEndPoint(name, value[(eq + 1)..])))
-                        throw new FormatException($"peer {peerId} given twice");
+                    AddPeer(peers, name, value);
+                    break;
+                case "--peer-http":
+                    AddPeer(peerHttp, name, value);
                     break;
                 case "--read-mode":
                     readMode = value switch
@@ -72,8 +76,21 @@ internal sealed record NodeOptions(
         if (peer is null) throw new FormatException("--listen-peer is required");
         if (data is null) throw new FormatException("--data is required");
         if (peers.ContainsKey(id.Value)) throw new FormatException($"--peer must not name this node ({id})");
+        foreach (var other in peerHttp.Keys)
+        {
+            if (!peers.ContainsKey(other)) throw new FormatException($"--peer-http names node {other}, which is not a --peer");
+        }
         return new NodeOptions(system, id.Value, http, peer, peers, data, readMode, fencing,
-            seed ?? HashCode.Combine(id.Value, Environment.TickCount64));
+            seed ?? HashCode.Combine(id.Value, Environment.TickCount64)) { PeerHttp = peerHttp };
+    }
+
+    private static void AddPeer(Dictionary<int, IPEndPoint> peers, string option, string value)
+    {
+        var eq = value.IndexOf('=', StringComparison.Ordinal);
+        if (eq <= 0) throw new FormatException($"{option} expects ID=ADDR:PORT, got '{value}'");
+        var peerId = ParseInt(option, value[..eq]);
+        if (!peers.TryAdd(peerId, ParseEndPoint(option, value[(eq + 1)..])))
+            throw new FormatException($"{option}: peer {peerId} given twice");
     }
 
     private static int ParseInt(string option, string value) =>

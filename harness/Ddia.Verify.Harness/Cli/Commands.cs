@@ -15,9 +15,10 @@ public static class Commands
     {
         stdout ??= Console.Out;
         stderr ??= Console.Error;
-        var root = new RootCommand("Ddia.Verify: Jepsen-style correctness testing; checks histories for linearizability.");
+        var root = new RootCommand("Ddia.Verify: Jepsen-style correctness testing: run tests on real clusters under faults, check histories.");
         root.Subcommands.Add(CheckCommand(stdout, stderr));
         root.Subcommands.Add(CorpusCommand(stdout, stderr));
+        root.Subcommands.Add(RunCommand.Create(stdout));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

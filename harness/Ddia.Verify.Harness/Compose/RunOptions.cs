@@ -36,6 +36,9 @@ public sealed record RunOptions
 
     public ulong Seed { get; init; }
 
+    /// <summary>Register workload: reads per write (and per cas). More reads find stale reads sooner.</summary>
+    public int ReadWeight { get; init; } = 1;
+
     /// <summary>Where runs are stored: store/&lt;test&gt;/&lt;time&gt;/.</summary>
     public string Store { get; init; } = "store";
 
@@ -44,6 +47,13 @@ public sealed record RunOptions
 
     /// <summary>local (network namespaces; loopback without root).</summary>
     public string Environment { get; init; } = "local";
+
+    /// <summary>Run on loopback addresses without namespaces even as root (no partitions or loss then).</summary>
+    public bool Loopback { get; init; }
+
+    /// <summary>A fault schedule aimed at one weakness instead of random faults: leader-lease (clock back on the
+    /// leader, then partition or pause it). Null: random faults from the nemesis package.</summary>
+    public string? Scenario { get; init; }
 
     /// <summary>The test's name in the store, made from the options when not given.</summary>
     public string? Name { get; init; }

@@ -157,7 +157,11 @@ public sealed class RaftDb : IDb, IKillable, IPausable, IPrimaryAware, IHasLogFi
             "--fencing", options.Fencing ? "on" : "off",
         ]);
         foreach (var peer in test.Nodes.Where(n => n.Name != node.Name))
-            args.AddRange(["--peer", $"{Str(NodeId(test, peer))}={peer.Address}:{Str(options.PeerPort)}"]);
+            args.AddRange([
+                "--peer", $"{Str(NodeId(test, peer))}={peer.Address}:{Str(options.PeerPort)}",
+                // Followers forward client requests to the leader, so each client can stay with its own node.
+                "--peer-http", $"{Str(NodeId(test, peer))}={peer.Address}:{Str(options.HttpPort)}",
+            ]);
         if (options.Seed is { } seed) args.AddRange(["--seed", Str(seed + id)]);
         return new Daemon(executable, args, dir, LogFile(test, node), Join(dir, "node.pid"));
     }

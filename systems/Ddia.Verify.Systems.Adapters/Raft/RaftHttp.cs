@@ -128,7 +128,7 @@ internal sealed class RaftHttp : IDisposable
 
     private void MoveOn(Node failed)
     {
-        if (nodes.Count == 0) return;
+        if (nodes.Count == 0 || target != failed) return;
         var i = nodes.ToList().FindIndex(n => n.Name == failed.Name);
         target = nodes[(i + 1) % nodes.Count];
     }

@@ -1,0 +1,115 @@
+using System.Collections.Immutable;
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Ddia.Verify.Checkers;
+using Ddia.Verify.Harness.Compose;
+using Ddia.Verify.Harness.Run;
+using Ddia.Verify.Harness.Terminal;
+using Spectre.Console;
+
+namespace Ddia.Verify.Harness.Cli;
+
+/// <summary>
+/// <c>ddia-verify run</c>: one test on a real cluster, with live progress and a closing verdict table. Ctrl-C
+/// (or SIGTERM) stops the run cleanly: faults healed, nodes killed, namespaces and rules removed, and what was
+/// recorded still checked and reported. Exit: 0 valid, 1 invalid, 2 unknown, 130 interrupted, 255 crashed.
+/// </summary>
+internal static class RunCommand
+{
+    public const int Interrupted = 130;
+
+    public static Command Create(TextWriter stdout)
+    {
+        var system = new Option<string>("--system") { Description = "System under test: raft", DefaultValueFactory = _ => "raft" };
+        var readMode = new Option<string>("--read-mode") { Description = "Raft reads: log, index (ReadIndex) or lease (leader lease; unsafe under clock skew)", DefaultValueFactory = _ => "log" };
+        var fencing = new Option<string>("--fencing") { Description = "Lock service storage fencing tokens: on or off", DefaultValueFactory = _ => "on" };
+        var workload = new Option<string>("--workload") { Description = "register (read/write/cas on independent keys) or lock (acquire, fenced write, release)", DefaultValueFactory = _ => "register" };
+        var nemesis = new Option<string>("--nemesis") { Description = "Faults, comma-separated: partition, pause, kill, clock, loss; 'none' for none", DefaultValueFactory = _ => "none" };
+        var scenario = new Option<string?>("--scenario") { Description = "A targeted fault schedule instead of random faults: leader-lease" };
+        var interval = new Option<double>("--nemesis-interval") { Description = "Mean seconds between fault operations", DefaultValueFactory = _ => 5 };
+        var nodes = new Option<int>("--nodes") { Description = "Cluster size", DefaultValueFactory = _ => 3 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Client workers", DefaultValueFactory = _ => 10 };
+        var timeLimit = new Option<double>("--time-limit") { Description = "Seconds of client ops and faults, before healing", DefaultValueFactory = _ => 60 };
+        var rate = new Option<double>("--rate") { Description = "Client ops per second across all workers (0: unlimited)", DefaultValueFactory = _ => 200 };
+        var readWeight = new Option<int>("--read-weight") { Description = "Register workload: reads for every write and every cas", DefaultValueFactory = _ => 1 };
+        var seed = new Option<ulong?>("--seed") { Description = "Seed of every random choice (printed; the same seed replays the op and fault schedule)" };
+        var store = new Option<string>("--store") { Description = "Where runs are kept", DefaultValueFactory = _ => "store" };
+        var nodeProgram = new Option<string?>("--node-program") { Description = "Path to ddia-node.dll (./ddia-verify sets it)" };
+        var loopback = new Option<bool>("--loopback") { Description = "Loopback addresses, no network namespaces (no partitions or loss); the default without root" };
+        var command = new Command("run", "Run a test on a real local cluster: start the nodes, inject faults, record the history, check it, write the report.")
+        {
+            system, readMode, fencing, workload, nemesis, scenario, interval, nodes, concurrency, timeLimit, rate, readWeight, seed, store, nodeProgram, loopback,
+        };
+        command.SetAction(parse =>
+        {
+            var options = new RunOptions
+            {
+                System = parse.GetValue(system)!,
+                ReadMode = parse.GetValue(readMode)!,
+                Fencing = parse.GetValue(fencing) switch
+                {
+                    "on" => true,
+                    "off" => false,
+                    var other => throw new UsageException($"--fencing: must be on or off, got '{other}'"),
+                },
+                Workload = parse.GetValue(workload)!,
+                Nemesis = ParseFaults(parse.GetValue(nemesis)!),
+                Scenario = parse.GetValue(scenario),
+                NemesisInterval = Positive("--nemesis-interval", parse.GetValue(interval)),
+                Nodes = parse.GetValue(nodes),
+                Concurrency = parse.GetValue(concurrency),
+                TimeLimit = TimeSpan.FromSeconds(Positive("--time-limit", parse.GetValue(timeLimit))),
+                Rate = parse.GetValue(rate),
+                ReadWeight = parse.GetValue(readWeight) is >= 0 and var w ? w : throw new UsageException("--read-weight: must be 0 or more"),
+                Seed = parse.GetValue(seed) ?? (ulong)Random.Shared.NextInt64(),
+                Store = parse.GetValue(store)!,
+                NodeProgram = parse.GetValue(nodeProgram),
+                Loopback = parse.GetValue(loopback) || !System.Environment.IsPrivilegedProcess,
+            };
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout) });
+            var outcome = Execute(options, console);
+            return outcome.Status switch
+            {
+                "interrupted" => Interrupted,
+                "crashed" => ExitCodes.InternalError,
+                _ => ExitCodes.Of(outcome.Result!.Validity),
+            };
+        });
+        return command;
+    }
+
+    /// <summary>Runs one test with progress on <paramref name="console"/>; Ctrl-C and SIGTERM end it cleanly.</summary>
+    public static RunOutcome Execute(RunOptions options, IAnsiConsole console)
+    {
+        var spec = TestComposer.Compose(options, out var unavailable);
+        console.MarkupLine($"[bold]{Markup.Escape(spec.Name)}[/]: {options.Nodes} nodes, {options.Concurrency} clients, {options.TimeLimit.TotalSeconds:0} s, seed [bold]{options.Seed}[/]");
+        foreach (var u in unavailable) console.MarkupLine($"[yellow]unavailable here:[/] {Markup.Escape(u)}");
+
+        using var interrupt = new CancellationTokenSource();
+        // First Ctrl-C/SIGTERM: stop and clean up. The handler keeps the process alive until the run has torn down.
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            if (interrupt.IsCancellationRequested) return;
+            console.MarkupLine("[yellow]interrupted: healing faults and tearing the cluster down…[/]");
+            interrupt.Cancel();
+        }
+
+        var progress = new RunProgress(console, options.TimeLimit);
+        var run = Runner.RunAsync(spec, options.Store, TimeProvider.System, interrupt.Token, progress.Hooks);
+        var (store, outcome) = progress.ShowWhile(run).GetAwaiter().GetResult();
+        console.Write(VerdictTable.Of(outcome));
+        if (outcome.Error is { } error) console.MarkupLine($"[red]{Markup.Escape(error)}[/]");
+        var verdict = outcome.Result?.Validity ?? Validity.Unknown;
+        console.MarkupLine($"verdict: [{VerdictTable.Colour(verdict)}]{verdict.Name()}[/]   report: [blue]{Markup.Escape(store.ReportPath)}[/]");
+        return outcome;
+    }
+
+    private static ImmutableArray<string> ParseFaults(string text) =>
+        text is "" or "none" ? [] : [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+
+    private static double Positive(string option, double value) =>
+        value > 0 && double.IsFinite(value) ? value : throw new UsageException($"{option}: must be a positive number");
+}

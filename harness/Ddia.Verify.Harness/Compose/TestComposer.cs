@@ -1,0 +1,154 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Ddia.Verify.Abstractions;
+using Ddia.Verify.Environments.Local;
+using Ddia.Verify.Generators;
+using Ddia.Verify.Harness.Cli;
+using Ddia.Verify.Harness.Run;
+using Ddia.Verify.History;
+using Ddia.Verify.Nemesis;
+using Ddia.Verify.Nemesis.Packages;
+using Ddia.Verify.Systems.Adapters.Raft;
+using Ddia.Verify.Workloads;
+using Ddia.Verify.Workloads.Lock;
+using Ddia.Verify.Workloads.Register;
+
+namespace Ddia.Verify.Harness.Compose;
+
+/// <summary>
+/// Turns <see cref="RunOptions"/> into a <see cref="TestSpec"/> (Jepsen's test map): environment, system,
+/// workload with its client and checker, nemesis package, and the whole schedule (main phase under the time
+/// limit, heal, recovery). The one place that knows every part; the parts know nothing of each other.
+/// </summary>
+public static class TestComposer
+{
+    /// <summary>The reference node's HTTP port, where clients and the clock nemesis talk to it.</summary>
+    private const int HttpPort = 8080;
+
+    /// <summary>Time for the system to recover after every fault is healed, before the run ends.</summary>
+    private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(3);
+
+    /// <summary>Builds the test; <paramref name="unavailable"/> lists faults asked for that this machine cannot inject.</summary>
+    /// <exception cref="UsageException">an option names something that does not exist.</exception>
+    public static TestSpec Compose(RunOptions options, out IReadOnlyList<string> unavailable)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.System != "raft") throw new UsageException($"--system: unknown system '{options.System}' (supported: raft)");
+        if (options.Environment != "local") throw new UsageException($"--env: unknown environment '{options.Environment}' (supported: local)");
+        if (options.Nodes is < 1 or > LocalEnvironment.MaxNodes) throw new UsageException($"--nodes: must be 1..{LocalEnvironment.MaxNodes}");
+        if (options.Concurrency < 1) throw new UsageException("--concurrency: must be at least 1");
+        if (options.Rate < 0 || !double.IsFinite(options.Rate)) throw new UsageException("--rate: must be a non-negative number of ops per second");
+        if (options.TimeLimit <= TimeSpan.Zero) throw new UsageException("--time-limit: must be positive");
+        var program = options.NodeProgram ?? System.Environment.GetEnvironmentVariable("DDIA_NODE_PROGRAM")
+            ?? throw new UsageException("the node program is unknown: pass --node-program PATH/ddia-node.dll, or run through ./ddia-verify");
+        if (!File.Exists(program)) throw new UsageException($"--node-program: {program} does not exist (run 'make build')");
+
+        var db = new RaftDb(new RaftDbOptions
+        {
+            NodeProgram = Path.GetFullPath(program),
+            ReadMode = options.ReadMode is "log" or "index" or "lease"
+                ? options.ReadMode
+                : throw new UsageException($"--read-mode: must be log, index or lease, got '{options.ReadMode}'"),
+            Fencing = options.Fencing,
+            HttpPort = HttpPort,
+            Seed = unchecked((int)options.Seed),
+        });
+        var (workload, client) = options.Workload switch
+        {
+            "register" => (RegisterWorkload.IndependentKeys(new RegisterOptions { ThreadsPerKey = Math.Min(5, options.Concurrency), ReadWeight = options.ReadWeight }), (IClient)new RaftRegisterClient(db.Options.ClientOptions)),
+            "lock" => (LockWorkload.Create(new LockOptions()), new RaftLockClient(db.Options.ClientOptions)),
+            _ => throw new UsageException($"--workload: unknown workload '{options.Workload}' (supported: register, lock)"),
+        };
+
+        var faults = options.Nemesis.IsDefault ? [] : options.Nemesis;
+        NemesisPackage package;
+        try
+        {
+            package = NemesisPackages.For(new NemesisOptions
+            {
+                Faults = faults,
+                Interval = TimeSpan.FromSeconds(options.NemesisInterval),
+                Db = db,
+                Capabilities = LocalCapabilities(),
+                AdminPort = HttpPort,
+            });
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"--nemesis: {e.Message}");
+        }
+        unavailable = [.. package.Unavailable.Select(u => u.ToString())];
+
+        var faultSchedule = options.Scenario switch
+        {
+            null => package.Generator,
+            "leader-lease" => LeaderLeaseScenario(package, TimeSpan.FromSeconds(options.NemesisInterval)),
+            _ => throw new UsageException($"--scenario: unknown scenario '{options.Scenario}' (supported: leader-lease)"),
+        };
+        var clients = options.Rate > 0 ? Gen.Stagger(TimeSpan.FromSeconds(1 / options.Rate), workload.Generator) : workload.Generator;
+        var main = Gen.ClientsAndNemesis(Gen.TimeLimit(options.TimeLimit, clients), Gen.TimeLimit(options.TimeLimit, faultSchedule));
+
+        return new TestSpec
+        {
+            Name = options.TestName,
+            Environment = new LocalEnvironment(new LocalEnvironmentOptions { ForceLoopback = options.Loopback }),
+            NodeCount = options.Nodes,
+            Db = db,
+            Client = client,
+            Nemesis = package.Nemesis,
+            Generator = Gen.MainThenFinal(main, package.FinalGenerator, Recovery),
+            Checker = workload.Checker,
+            Concurrency = options.Concurrency,
+            Seed = options.Seed,
+            TimeLimit = options.TimeLimit,
+            Grace = TimeSpan.FromSeconds(60),
+            Check = new CheckSettings { Model = workload.Model },
+            Options = ImmutableDictionary.CreateRange(new Dictionary<string, string>
+            {
+                ["system"] = options.System,
+                ["read mode"] = options.ReadMode,
+                ["fencing"] = options.Fencing ? "on" : "off",
+                ["workload"] = workload.Name,
+                ["nemesis"] = faults.IsEmpty ? "none" : string.Join(",", faults),
+                ["scenario"] = options.Scenario ?? "random",
+                ["nemesis interval"] = string.Create(CultureInfo.InvariantCulture, $"{options.NemesisInterval} s"),
+                ["read weight"] = options.ReadWeight.ToString(CultureInfo.InvariantCulture),
+                ["rate"] = string.Create(CultureInfo.InvariantCulture, $"{options.Rate} ops/s"),
+                ["environment"] = options.Loopback ? "local (loopback)" : "local",
+            }),
+        };
+    }
+
+    /// <summary>What the local environment will be able to do: iptables in namespaces needs root.</summary>
+    public static RemoteCapabilities LocalCapabilities() => System.Environment.IsPrivilegedProcess
+        ? RemoteCapabilities.Exec | RemoteCapabilities.Signals | RemoteCapabilities.Firewall
+        : RemoteCapabilities.Exec | RemoteCapabilities.Signals;
+
+    /// <summary>
+    /// DDIA §8.4's lease problem on purpose: set the leader's wall clock far back (its lease now looks valid
+    /// for that much longer), then cut it off (partition) or stop it (pause) so a new leader takes writes
+    /// while the old one still believes its lease. Each fault is healed before the next; the package's own
+    /// nemeses do the work, so histories look like any other run's.
+    /// </summary>
+    private static IGenerator LeaderLeaseScenario(NemesisPackage package, TimeSpan interval)
+    {
+        static OpTemplate Op(string f, Value? value = null) => new(f, value ?? Value.Nil);
+        var back = Value.Map([KeyValuePair.Create(Value.Of("target"), Value.Of("primaries")), KeyValuePair.Create(Value.Of("offsetMs"), Value.Of(-30_000L))]);
+        var steps = new List<IGenerator> { Gen.Sleep(interval) };
+        if (package.Faults.Contains(Faults.Partition))
+        {
+            steps.Add(Gen.Ops(Op(NemesisFs.BumpClock, back), Op(NemesisFs.StartPartition, Value.Of("primaries"))));
+            steps.Add(Gen.Sleep(interval));
+            steps.Add(Gen.Ops(Op(NemesisFs.StopPartition), Op(NemesisFs.ResetClock)));
+            steps.Add(Gen.Sleep(interval / 2));
+        }
+        if (package.Faults.Contains(Faults.Pause))
+        {
+            steps.Add(Gen.Ops(Op(NemesisFs.BumpClock, back), Op(NemesisFs.Pause, Value.Of("primaries"))));
+            steps.Add(Gen.Sleep(interval));
+            steps.Add(Gen.Ops(Op(NemesisFs.Resume), Op(NemesisFs.ResetClock)));
+            steps.Add(Gen.Sleep(interval / 2));
+        }
+        return Gen.Repeat(Gen.Concat(steps));
+    }
+}
