@@ -19,6 +19,7 @@ public static class Commands
         root.Subcommands.Add(CheckCommand(stdout, stderr));
         root.Subcommands.Add(CorpusCommand(stdout, stderr));
         root.Subcommands.Add(RunCommand.Create(stdout));
+        root.Subcommands.Add(CampaignCommand.Create(stdout));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

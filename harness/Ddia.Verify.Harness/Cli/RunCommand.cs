@@ -66,8 +66,8 @@ internal static class RunCommand
                 NodeProgram = parse.GetValue(nodeProgram),
                 Loopback = parse.GetValue(loopback) || !System.Environment.IsPrivilegedProcess,
             };
-            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout) });
-            var outcome = Execute(options, console);
+            var console = Consoles.For(stdout);
+            var outcome = Execute(options, console, out _);
             return outcome.Status switch
             {
                 "interrupted" => Interrupted,
@@ -79,7 +79,7 @@ internal static class RunCommand
     }
 
     /// <summary>Runs one test with progress on <paramref name="console"/>; Ctrl-C and SIGTERM end it cleanly.</summary>
-    public static RunOutcome Execute(RunOptions options, IAnsiConsole console)
+    public static RunOutcome Execute(RunOptions options, IAnsiConsole console, out string reportPath)
     {
         var spec = TestComposer.Compose(options, out var unavailable);
         console.MarkupLine($"[bold]{Markup.Escape(spec.Name)}[/]: {options.Nodes} nodes, {options.Concurrency} clients, {options.TimeLimit.TotalSeconds:0} s, seed [bold]{options.Seed}[/]");
@@ -104,6 +104,7 @@ internal static class RunCommand
         if (outcome.Error is { } error) console.MarkupLine($"[red]{Markup.Escape(error)}[/]");
         var verdict = outcome.Result?.Validity ?? Validity.Unknown;
         console.MarkupLine($"verdict: [{VerdictTable.Colour(verdict)}]{verdict.Name()}[/]   report: [blue]{Markup.Escape(store.ReportPath)}[/]");
+        reportPath = Path.GetRelativePath(System.Environment.CurrentDirectory, store.ReportPath);
         return outcome;
     }
 

@@ -1,0 +1,70 @@
+using System.CommandLine;
+using Ddia.Verify.Checkers;
+using Ddia.Verify.Harness.Compose;
+using Ddia.Verify.Harness.Terminal;
+using Spectre.Console;
+
+namespace Ddia.Verify.Harness.Cli;
+
+/// <summary>
+/// <c>ddia-verify campaign</c>: the default campaign (<see cref="DefaultCampaign"/>), one run after another, then a
+/// table of run, expected verdict, verdict got and report. Exit 0 when every run got what it expected, 1 otherwise,
+/// 130 when interrupted.
+/// </summary>
+internal static class CampaignCommand
+{
+    public static Command Create(TextWriter stdout)
+    {
+        var store = new Option<string>("--store") { Description = "Where runs are kept", DefaultValueFactory = _ => "store" };
+        var seed = new Option<ulong?>("--seed") { Description = "Seed of the first run (the others use the next seeds)" };
+        var nodeProgram = new Option<string?>("--node-program") { Description = "Path to ddia-node.dll (./ddia-verify sets it)" };
+        var only = new Option<string?>("--only") { Description = "Run only the campaign runs whose name contains this" };
+        var command = new Command("campaign", "Run the default campaign: Raft and its lock service, correct and textbook-broken, under faults.")
+        {
+            store, seed, nodeProgram, only,
+        };
+        command.SetAction(parse =>
+        {
+            var console = Consoles.For(stdout);
+            var first = parse.GetValue(seed) ?? (ulong)Random.Shared.NextInt64();
+            var runs = DefaultCampaign.Runs(first)
+                .Where(r => parse.GetValue(only) is not { } filter || r.Name.Contains(filter, StringComparison.Ordinal))
+                .Select(r => r with
+                {
+                    Options = r.Options with
+                    {
+                        Name = r.Name,
+                        Store = parse.GetValue(store)!,
+                        NodeProgram = parse.GetValue(nodeProgram),
+                        Loopback = !System.Environment.IsPrivilegedProcess,
+                    },
+                })
+                .ToList();
+            if (runs.Count == 0) throw new UsageException("--only: no campaign run matches");
+
+            var rows = new List<(CampaignRun Run, Validity? Got, string Status, string Report)>();
+            foreach (var run in runs)
+            {
+                console.Write(new Rule($"[bold]{Markup.Escape(run.Name)}[/]: expect {run.Expected.Name()}").LeftJustified());
+                console.MarkupLine($"[grey]{Markup.Escape(run.Why)}[/]");
+                var outcome = RunCommand.Execute(run.Options, console, out var report);
+                rows.Add((run, outcome.Result?.Validity, outcome.Status, report));
+                if (outcome.Status == "interrupted") break;
+            }
+
+            var table = new Table().Border(TableBorder.Rounded).Title("[bold]campaign[/]");
+            table.AddColumns("run", "expected", "got", "", "report");
+            foreach (var (run, got, status, report) in rows)
+            {
+                var gotText = got is { } g ? $"[{VerdictTable.Colour(g)}]{g.Name()}[/]" : "-";
+                if (status != "ok") gotText += $" ({Markup.Escape(status)})";
+                table.AddRow(Markup.Escape(run.Name), run.Expected.Name(), gotText,
+                    status == "ok" && got == run.Expected ? "[green]as expected[/]" : "[red]NOT as expected[/]", Markup.Escape(report));
+            }
+            console.Write(table);
+            if (rows.Any(r => r.Status == "interrupted")) return RunCommand.Interrupted;
+            return rows.Count == runs.Count && rows.All(r => r.Status == "ok" && r.Got == r.Run.Expected) ? 0 : ExitCodes.Invalid;
+        });
+        return command;
+    }
+}
