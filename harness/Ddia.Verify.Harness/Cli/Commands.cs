@@ -20,6 +20,7 @@ public static class Commands
         root.Subcommands.Add(CorpusCommand(stdout, stderr));
         root.Subcommands.Add(RunCommand.Create(stdout));
         root.Subcommands.Add(CampaignCommand.Create(stdout));
+        root.Subcommands.Add(CleanCommand(stdout));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -83,6 +84,18 @@ public static class Commands
             foreach (var warning in outcome.File.Warnings) stderr.WriteLine($"warning: {warning}");
             stdout.Write(parse.GetValue(json) ? CheckReport.Json(outcome) + Environment.NewLine : CheckReport.Human(outcome));
             return ExitCodes.Of(outcome.Result.Validity);
+        });
+        return command;
+    }
+
+    private static Command CleanCommand(TextWriter stdout)
+    {
+        var command = new Command("clean", "Remove what runs killed with SIGKILL left behind (namespaces, bridges, firewall rules, node processes). Every run also does this when it starts.");
+        command.SetAction(_ =>
+        {
+            var removed = Environments.Local.LocalEnvironment.SweepLeftoversAsync().GetAwaiter().GetResult();
+            stdout.WriteLine(removed == 0 ? "nothing left behind by earlier runs" : $"removed what {removed} dead run(s) left behind");
+            return 0;
         });
         return command;
     }

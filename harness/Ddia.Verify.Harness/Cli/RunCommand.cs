@@ -104,7 +104,8 @@ internal static class RunCommand
         if (outcome.Error is { } error) console.MarkupLine($"[red]{Markup.Escape(error)}[/]");
         var verdict = outcome.Result?.Validity ?? Validity.Unknown;
         console.MarkupLine($"verdict: [{VerdictTable.Colour(verdict)}]{verdict.Name()}[/]   report: [blue]{Markup.Escape(store.ReportPath)}[/]");
-        reportPath = Path.GetRelativePath(System.Environment.CurrentDirectory, store.ReportPath);
+        var relative = Path.GetRelativePath(System.Environment.CurrentDirectory, store.ReportPath);
+        reportPath = relative.StartsWith("..", StringComparison.Ordinal) ? store.ReportPath : relative;
         return outcome;
     }
 
