@@ -9,10 +9,10 @@ CORPORA ?= ../shared/corpora
 build:
 	dotnet build Ddia.Verify.sln -c $(CONFIG) --nologo -v quiet -clp:ErrorsOnly
 
-# Unit, property and corpus tests; prints "N passed, N failed" as its last line.
+# Unit, property, corpus and process tests, then the end-to-end cluster tests alone (root: namespaces, iptables);
+# prints "N passed, N failed, N skipped" as its last line.
 test: build
-	dotnet test Ddia.Verify.sln -c $(CONFIG) --no-build --nologo 2>&1 | tee .test-output.log
-	@eng/test-summary.sh .test-output.log
+	eng/run-tests.sh $(CONFIG)
 
 # The main job: the default campaign on real local clusters (network namespaces as root, loopback otherwise):
 # Raft log reads under partitions, pauses, kills and clock skew (valid); lease reads under clock bumps and pauses

@@ -35,10 +35,11 @@ internal static class RunCommand
         var seed = new Option<ulong?>("--seed") { Description = "Seed of every random choice (printed; the same seed replays the op and fault schedule)" };
         var store = new Option<string>("--store") { Description = "Where runs are kept", DefaultValueFactory = _ => "store" };
         var nodeProgram = new Option<string?>("--node-program") { Description = "Path to ddia-node.dll (./ddia-verify sets it)" };
+        var name = new Option<string?>("--name") { Description = "The test's name in the store (made from the options by default)" };
         var loopback = new Option<bool>("--loopback") { Description = "Loopback addresses, no network namespaces (no partitions or loss); the default without root" };
         var command = new Command("run", "Run a test on a real local cluster: start the nodes, inject faults, record the history, check it, write the report.")
         {
-            system, readMode, fencing, workload, nemesis, scenario, interval, nodes, concurrency, timeLimit, rate, readWeight, seed, store, nodeProgram, loopback,
+            system, readMode, fencing, workload, nemesis, scenario, interval, nodes, concurrency, timeLimit, rate, readWeight, seed, store, nodeProgram, loopback, name,
         };
         command.SetAction(parse =>
         {
@@ -64,6 +65,7 @@ internal static class RunCommand
                 Seed = parse.GetValue(seed) ?? (ulong)Random.Shared.NextInt64(),
                 Store = parse.GetValue(store)!,
                 NodeProgram = parse.GetValue(nodeProgram),
+                Name = parse.GetValue(name),
                 Loopback = parse.GetValue(loopback) || !System.Environment.IsPrivilegedProcess,
             };
             var console = Consoles.For(stdout);
