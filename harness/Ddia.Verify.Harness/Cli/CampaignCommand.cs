@@ -36,7 +36,7 @@ internal static class CampaignCommand
                         Name = r.Name,
                         Store = parse.GetValue(store)!,
                         NodeProgram = parse.GetValue(nodeProgram),
-                        Loopback = !System.Environment.IsPrivilegedProcess,
+                        Loopback = TestComposer.NamespacesUnavailable() is not null,
                     },
                 })
                 .ToList();

@@ -66,7 +66,7 @@ internal static class RunCommand
                 Store = parse.GetValue(store)!,
                 NodeProgram = parse.GetValue(nodeProgram),
                 Name = parse.GetValue(name),
-                Loopback = parse.GetValue(loopback) || !System.Environment.IsPrivilegedProcess,
+                Loopback = parse.GetValue(loopback) || TestComposer.NamespacesUnavailable() is not null,
             };
             var console = Consoles.For(stdout);
             var outcome = Execute(options, console, out _);
@@ -85,6 +85,7 @@ internal static class RunCommand
     {
         var spec = TestComposer.Compose(options, out var unavailable);
         console.MarkupLine($"[bold]{Markup.Escape(spec.Name)}[/]: {options.Nodes} nodes, {options.Concurrency} clients, {options.TimeLimit.TotalSeconds:0} s, seed [bold]{options.Seed}[/]");
+        if (options.Loopback && TestComposer.NamespacesUnavailable() is { } why) console.MarkupLine($"[yellow]nodes on loopback addresses:[/] {Markup.Escape(why)}");
         foreach (var u in unavailable) console.MarkupLine($"[yellow]unavailable here:[/] {Markup.Escape(u)}");
 
         using var interrupt = new CancellationTokenSource();

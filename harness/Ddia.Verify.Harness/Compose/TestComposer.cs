@@ -69,7 +69,7 @@ public static class TestComposer
                 Faults = faults,
                 Interval = TimeSpan.FromSeconds(options.NemesisInterval),
                 Db = db,
-                Capabilities = LocalCapabilities(),
+                Capabilities = options.Loopback ? RemoteCapabilities.Exec | RemoteCapabilities.Signals : LocalCapabilities(),
                 AdminPort = HttpPort,
             });
         }
@@ -119,10 +119,23 @@ public static class TestComposer
         };
     }
 
-    /// <summary>What the local environment will be able to do: iptables in namespaces needs root.</summary>
-    public static RemoteCapabilities LocalCapabilities() => System.Environment.IsPrivilegedProcess
+    /// <summary>What the local environment will be able to do: network namespaces and iptables need root and the
+    /// iproute2 and iptables packages.</summary>
+    public static RemoteCapabilities LocalCapabilities() => NamespacesUnavailable() is null
         ? RemoteCapabilities.Exec | RemoteCapabilities.Signals | RemoteCapabilities.Firewall
         : RemoteCapabilities.Exec | RemoteCapabilities.Signals;
+
+    /// <summary>Why this machine cannot give each node a network namespace, or null when it can.</summary>
+    public static string? NamespacesUnavailable()
+    {
+        if (!System.Environment.IsPrivilegedProcess) return "not root: network namespaces and iptables need root";
+        var missing = new[] { ("ip", "iproute2"), ("iptables", "iptables") }.Where(t => !OnPath(t.Item1)).Select(t => t.Item2).ToList();
+        return missing.Count == 0 ? null : $"missing {string.Join(" and ", missing)} (apt-get install {string.Join(' ', missing)})";
+    }
+
+    private static bool OnPath(string tool) =>
+        (System.Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Any(dir => File.Exists(Path.Combine(dir, tool)));
 
     /// <summary>
     /// DDIA §8.4's lease problem on purpose: set the leader's wall clock far back (its lease now looks valid
