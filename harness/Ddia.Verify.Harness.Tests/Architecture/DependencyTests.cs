@@ -9,7 +9,9 @@ namespace Ddia.Verify.Harness.Tests.Architecture;
 
 /// <summary>
 /// Dependencies point one way (DESIGN.md §1): the history library needs nothing of ours, checkers need
-/// only the history library, and only the harness sees everything.
+/// only the history library, reports only histories and results; nemeses, workloads, environments and system
+/// adapters sit on the core abstractions and know nothing of each other (adapters implement clients for
+/// workloads' op shapes); and only the CLI sees everything.
 /// </summary>
 public class DependencyTests
 {
@@ -19,7 +21,18 @@ public class DependencyTests
         { typeof(Validity), ["Ddia.Verify.History"] },
         { typeof(Gen), ["Ddia.Verify.History"] },
         { typeof(IClient), ["Ddia.Verify.History"] },
-        { typeof(Commands), ["Ddia.Verify.History", "Ddia.Verify.Checkers", "Ddia.Verify.Abstractions", "Ddia.Verify.Generators"] },
+        { typeof(Reports.RunReport), ["Ddia.Verify.History", "Ddia.Verify.Checkers"] },
+        { typeof(Environments.Local.LocalEnvironment), ["Ddia.Verify.Abstractions"] },
+        { typeof(Nemesis.Packages.NemesisPackages), ["Ddia.Verify.History", "Ddia.Verify.Abstractions", "Ddia.Verify.Generators"] },
+        { typeof(Workloads.Workload), ["Ddia.Verify.History", "Ddia.Verify.Checkers", "Ddia.Verify.Abstractions", "Ddia.Verify.Generators"] },
+        { typeof(Systems.Adapters.Raft.RaftDb), ["Ddia.Verify.History", "Ddia.Verify.Abstractions", "Ddia.Verify.Workloads"] },
+        {
+            typeof(Commands),
+            [
+                "Ddia.Verify.History", "Ddia.Verify.Checkers", "Ddia.Verify.Abstractions", "Ddia.Verify.Generators", "Ddia.Verify.Reports",
+                "Ddia.Verify.Environments", "Ddia.Verify.Nemesis", "Ddia.Verify.Workloads", "Ddia.Verify.Systems.Adapters",
+            ]
+        },
     };
 
     [Theory]
