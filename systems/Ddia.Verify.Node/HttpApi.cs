@@ -1,9 +1,12 @@
 using System.Globalization;
+using System.Text.Json;
 using Ddia.Verify.Systems.Raft;
 using Ddia.Verify.Systems.Raft.StateMachine;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Ddia.Verify.Node;
@@ -12,13 +15,14 @@ namespace Ddia.Verify.Node;
 /// The client API (HTTP/JSON, camelCase). Every operation answers one of:
 /// <list type="bullet">
 /// <item>200 <c>{"ok":true|false,"value":...,"token":...,"error":...,"index":...}</c> (index: the log index a
-/// command was applied at, null for reads): the operation took effect (ok false is a
-/// definite "did nothing": cas mismatch, lock held, write fenced);</item>
+/// command was applied at; null for reads served without the log, in read modes index and lease): the operation
+/// took effect (ok false is a definite "did nothing": cas mismatch, lock held, write fenced);</item>
 /// <item>409 <c>{"error":"not-leader","leader":"n2"}</c> (503 when no leader is known, <c>leader</c> null): it
 /// definitely did not happen (not the leader, or superseded by another leader's entry). With <c>--peer-http</c>, a
 /// follower forwards the request to the leader it knows and relays the answer instead (<see cref="Forwarder"/>);</item>
 /// <item>504 <c>{"error":"timeout"}</c> after <see cref="RequestTimeout"/>: unknown whether it happened;</item>
-/// <item>400 <c>{"error":...}</c> for a malformed request.</item>
+/// <item>400 <c>{"error":...}</c> for a malformed request, naming the missing or mistyped field (415, with no body,
+/// when the Content-Type is not JSON).</item>
 /// </list>
 /// Routes: POST /kv/read {key}, /kv/write {key,value}, /kv/cas {key,from,to}, /lock/acquire {client,leaseMs},
 /// /lock/release {client,token}, /lock/write {token,key,value}; GET /admin/status; POST /admin/clock {offsetMs}.
@@ -32,7 +36,24 @@ internal static class HttpApi
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(k => k.Listen(options.ListenHttp));
+        // Unreadable bodies throw instead of getting an empty 400, so that the middleware below can say why.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         var app = builder.Build();
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context).ConfigureAwait(false);
+            }
+            catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+            {
+                // Clients parse every answer as JSON (the contract above); the JSON error names the field ("Path: $.key").
+                var why = e.InnerException is JsonException json ? "malformed JSON: " + json.Message
+                    : context.Request.ContentLength == 0 ? "a JSON body is required"
+                    : e.Message;
+                await Results.Json(new { error = why }, statusCode: e.StatusCode).ExecuteAsync(context).ConfigureAwait(false);
+            }
+        });
 
         var forwarder = new Forwarder(options);
         app.Lifetime.ApplicationStopped.Register(forwarder.Dispose);
