@@ -15,11 +15,13 @@ internal readonly record struct Sample(string F, OpType Type, long LatencyTicks)
 /// </summary>
 internal static class LoadRunner
 {
-    public static async Task<IReadOnlyList<Sample>> RunAsync(TestContext test, IClient prototype, BenchOptions options, CancellationToken cancellation)
+    /// <param name="only">Diagnostics: open every client on this node instead.</param>
+    public static async Task<IReadOnlyList<Sample>> RunAsync(TestContext test, IClient prototype, BenchOptions options, Node? only,
+        CancellationToken cancellation)
     {
         var clients = new List<IClient>();
         for (var i = 0; i < options.Clients; i++)
-            clients.Add(await prototype.OpenAsync(test, test.Nodes[i % test.Nodes.Length], cancellation).ConfigureAwait(false));
+            clients.Add(await prototype.OpenAsync(test, only ?? test.Nodes[i % test.Nodes.Length], cancellation).ConfigureAwait(false));
         try
         {
             var clock = Stopwatch.StartNew();

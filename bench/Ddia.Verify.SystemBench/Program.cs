@@ -74,6 +74,26 @@ try
             using var raft = new RaftDb(new RaftDbOptions { NodeProgram = nodeProgram, ReadMode = "index" });
             results.Add(await MeasureAsync(test, RaftIndex, raft, raft, new RaftRegisterClient(raft.Options.ClientOptions), "node.pid"));
         }
+        foreach (var variable in options.RaftEnvironments)
+        {
+            var (name, value) = (variable[..variable.IndexOf('=', StringComparison.Ordinal)], variable[(variable.IndexOf('=', StringComparison.Ordinal) + 1)..]);
+            // The daemons inherit this process's environment when they start; unset again before the next system.
+            Environment.SetEnvironmentVariable(name, value);
+            try
+            {
+                using var raft = new RaftDb(new RaftDbOptions { NodeProgram = nodeProgram, ReadMode = "log" });
+                results.Add(await MeasureAsync(test, $"raft (ddia-node, log reads, {variable})", raft, raft, new RaftRegisterClient(raft.Options.ClientOptions), "node.pid"));
+            }
+            finally
+            {
+                Environment.SetEnvironmentVariable(name, null);
+            }
+        }
+        if (options.RaftLeaderBound)
+        {
+            using var raft = new RaftDb(new RaftDbOptions { NodeProgram = nodeProgram, ReadMode = "log" });
+            results.Add(await MeasureAsync(test, "raft (ddia-node, log reads, all clients on the leader)", raft, raft, new RaftRegisterClient(raft.Options.ClientOptions), "node.pid", leaderOnly: true));
+        }
         rounds.Add(results);
     }
 }
@@ -97,14 +117,16 @@ File.WriteAllText(output, string.Join('\n', report) + "\n" + kept);
 Console.WriteLine(string.Join('\n', report));
 return 0;
 
-async Task<SystemResult> MeasureAsync(TestContext test, string name, IDb db, IPrimaryAware primaries, IClient prototype, string pidFile)
+async Task<SystemResult> MeasureAsync(TestContext test, string name, IDb db, IPrimaryAware primaries, IClient prototype, string pidFile,
+    bool leaderOnly = false)
 {
     Console.WriteLine($"{name}: starting on {string.Join(", ", test.Nodes.Select(n => n.Address))}");
     try
     {
         await Task.WhenAll(test.Nodes.Select(n => db.SetupAsync(test, n, stop.Token).AsTask()));
         var deadline = Stopwatch.StartNew();
-        while ((await primaries.PrimariesAsync(test, stop.Token)).Count != 1)
+        IReadOnlyList<Node> leaders;
+        while ((leaders = await primaries.PrimariesAsync(test, stop.Token)).Count != 1)
         {
             if (deadline.Elapsed > TimeSpan.FromSeconds(20)) throw new TimeoutException($"{name}: no single leader after 20 s");
             await Task.Delay(100, stop.Token);
@@ -120,7 +142,7 @@ async Task<SystemResult> MeasureAsync(TestContext test, string name, IDb db, IPr
             return (Cpu.Seconds(pids) - server, Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - client);
         });
         Console.WriteLine($"{name}: {options.Clients} clients, {options.WarmUp.TotalSeconds.ToString(inv)} s warm-up + {options.Seconds.ToString(inv)} s");
-        var samples = await LoadRunner.RunAsync(test, prototype, options, stop.Token);
+        var samples = await LoadRunner.RunAsync(test, prototype, options, leaderOnly ? leaders[0] : null, stop.Token);
         var (serverCpu, clientCpu) = await window;
         var result = new SystemResult(name, samples, options.Seconds, serverCpu, clientCpu);
         Console.WriteLine(string.Create(inv, $"{name}: {result.OkPerSecond():F0} ok ops/s, p50 {result.Percentile(50):F2} ms, fail {result.Count(OpType.Fail)}, info {result.Count(OpType.Info)}"));
