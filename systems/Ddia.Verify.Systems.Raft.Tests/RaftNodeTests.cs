@@ -48,7 +48,8 @@ public sealed class RaftNodeTests
         var ready = node.TakeReady();
         Assert.Equal(2, ready.ToPersist!.LogFrom);
         Assert.Equal([new LogEntry(2, 1, new KvWrite("k", "v"))], ready.ToPersist.Entries);
-        Assert.Equal([new ClientResponse(7, ResponseStatus.Completed, CommandResult.Done)], ready.Responses);
+        // Applied at index 2, after the no-op of the election: the index tells clients the order commands took effect.
+        Assert.Equal([new ClientResponse(7, ResponseStatus.Completed, CommandResult.Done) { Index = 2 }], ready.Responses);
         Assert.True(node.TakeReady().IsEmpty);
     }
 
