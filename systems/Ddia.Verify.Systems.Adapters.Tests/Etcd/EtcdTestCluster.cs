@@ -1,149 +1,32 @@
-using System.Collections.Immutable;
-using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Ddia.Verify.Abstractions;
-using Ddia.Verify.History;
 using Ddia.Verify.Systems.Adapters.Etcd;
+using Ddia.Verify.Systems.Adapters.Tests.Common;
 using Ddia.Verify.Systems.Adapters.Tests.Raft;
 
 namespace Ddia.Verify.Systems.Adapters.Tests.Etcd;
 
-/// <summary>
-/// Three real etcd members set up by <see cref="EtcdDb"/> through a <see cref="LocalTestRemote"/>: nodes n1..n3 on
-/// 127.0.X.11-13 (X random per cluster, so clusters of parallel runs never meet) with the same ports, as on real
-/// hosts. Dispose tears every member down, kills anything left and removes the data.
-/// </summary>
-internal sealed class EtcdTestCluster : IAsyncDisposable
+/// <summary>Three real etcd members set up by <see cref="EtcdDb"/> (see <see cref="ProcessCluster{TDb}"/>); setup
+/// always forms a new cluster, removing earlier data.</summary>
+internal sealed class EtcdTestCluster : ProcessCluster<EtcdDb>
 {
     public const string EtcdProgram = "/usr/bin/etcd";
 
+    // Each op gets 5 s; etcd logs a lot at start: the end says why it stopped.
+    private static readonly ClusterLimits Limits = new(UntilOk: TimeSpan.FromSeconds(20), OpTimeout: TimeSpan.FromSeconds(5), LogTail: 4000);
+
     private EtcdTestCluster(LocalTestRemote remote, TestContext test, EtcdDb db)
+        : base(remote, test, db, Limits)
     {
-        Remote = remote;
-        Test = test;
-        Db = db;
     }
 
-    public LocalTestRemote Remote { get; }
-    public TestContext Test { get; }
-    public EtcdDb Db { get; }
-    public ImmutableArray<Node> Nodes => Test.Nodes;
     public EtcdClientOptions ClientOptions => Db.Options.ClientOptions;
 
-    public static async Task<EtcdTestCluster> StartAsync()
+    public static Task<EtcdTestCluster> StartAsync()
     {
         // CI installs etcd; a machine without it must fail here, never skip or pass quietly.
         Assert.True(File.Exists(EtcdProgram), $"{EtcdProgram} is missing: these tests need etcd 3.4, run `apt-get install -y etcd-server`");
-        var subnet = Random.Shared.Next(1, 250);
-        var nodes = Enumerable.Range(1, 3)
-            .Select(i => new Node($"n{Str(i)}", $"127.0.{Str(subnet)}.{Str(10 + i)}"))
-            .ToImmutableArray();
-        var (clientPort, peerPort) = FreePorts(nodes);
-        var remote = new LocalTestRemote();
-        var test = new TestContext("etcd-adapter", nodes, 1, TimeProvider.System) { Remote = remote };
-        var db = new EtcdDb(new EtcdDbOptions { EtcdProgram = EtcdProgram, ClientPort = clientPort, PeerPort = peerPort });
-        var cluster = new EtcdTestCluster(remote, test, db);
-        try
-        {
-            await Task.WhenAll(nodes.Select(n => db.SetupAsync(test, n, CancellationToken.None).AsTask()));
-            return cluster;
-        }
-        catch (Exception e)
-        {
-            var logs = cluster.Logs();
-            await cluster.DisposeAsync();
-            throw new InvalidOperationException($"etcd cluster did not start: {e.Message}\n{logs}", e);
-        }
-    }
-
-    /// <summary>The one leader all live members agree on, waiting out elections.</summary>
-    public async Task<Node> LeaderAsync(TimeSpan? timeout = null)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var leaders = await Db.PrimariesAsync(Test, CancellationToken.None);
-            if (leaders.Count == 1) return leaders[0];
-            if (deadline.Elapsed > (timeout ?? TimeSpan.FromSeconds(15))) throw new TimeoutException($"leaders: [{string.Join(", ", leaders)}]\n{Logs()}");
-            await Task.Delay(50);
-        }
-    }
-
-    public async Task<IClient> OpenAsync(IClient prototype, Node node) => await prototype.OpenAsync(Test, node, CancellationToken.None);
-
-    public async Task<Op> InvokeAsync(IClient client, int process, string f, Value value, Value? key = null) =>
-        await client.InvokeAsync(Test, new Op(0, 0, OpType.Invoke, process, f, value, key), CancellationToken.None);
-
-    /// <summary>Invokes fresh ops (a new op each time, never the same op resent) until one is ok.</summary>
-    public async Task<Op> UntilOkAsync(IClient client, int process, string f, Value value, Value? key = null)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            var done = await client.InvokeAsync(Test, new Op(0, 0, OpType.Invoke, process, f, value, key), timeout.Token);
-            if (done.Type == OpType.Ok) return done;
-            if (deadline.Elapsed > TimeSpan.FromSeconds(20)) throw new TimeoutException($"{f} never ok; last {done} error {done.Error}\n{Logs()}");
-            await Task.Delay(100);
-        }
-    }
-
-    public string LogFile(Node node) => Db.LogFiles(Test, node).Keys.Single();
-
-    public string Logs() => string.Join("\n", Nodes.Select(n => $"--- {n.Name} ---\n" + (File.Exists(LogFile(n)) ? Tail(File.ReadAllText(LogFile(n))) : "(no log)")));
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var node in Nodes)
-        {
-            try
-            {
-                await Db.TeardownAsync(Test, node, CancellationToken.None);
-            }
-            catch (Exception e) when (e is InvalidOperationException or IOException)
-            {
-                // the remote's Dispose below kills whatever is left
-            }
-        }
-        Db.Dispose();
-        Remote.Dispose();
-    }
-
-    // etcd logs a lot at start: the end says why it stopped.
-    private static string Tail(string text) => text.Length <= 4000 ? text : text[^4000..];
-
-    private static string Str(int n) => n.ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>Two ports free on every node's address.</summary>
-    private static (int Client, int Peer) FreePorts(ImmutableArray<Node> nodes)
-    {
-        var ports = new List<int>();
-        for (var attempt = 0; ports.Count < 2; attempt++)
-        {
-            if (attempt > 100) throw new InvalidOperationException("no two free ports on the test addresses");
-            using var probe = new TcpListener(IPAddress.Parse(nodes[0].Address), 0);
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            if (!ports.Contains(port) && nodes.All(n => IsFree(n.Address, port))) ports.Add(port);
-        }
-        return (ports[0], ports[1]);
-    }
-
-    private static bool IsFree(string address, int port)
-    {
-        try
-        {
-            using var l = new TcpListener(IPAddress.Parse(address), port);
-            l.Start();
-            l.Stop();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
+        return StartAsync("etcd-adapter",
+            (clientPort, peerPort) => new EtcdDb(new EtcdDbOptions { EtcdProgram = EtcdProgram, ClientPort = clientPort, PeerPort = peerPort }),
+            (remote, test, db) => new EtcdTestCluster(remote, test, db));
     }
 }

@@ -1,150 +1,36 @@
-using System.Collections.Immutable;
-using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Reflection;
 using Ddia.Verify.Abstractions;
-using Ddia.Verify.History;
 using Ddia.Verify.Systems.Adapters.Raft;
+using Ddia.Verify.Systems.Adapters.Tests.Common;
 
 namespace Ddia.Verify.Systems.Adapters.Tests.Raft;
 
-/// <summary>
-/// Three real ddia-node processes set up by <see cref="RaftDb"/> through a <see cref="LocalTestRemote"/>: nodes
-/// n1..n3 on 127.0.X.11-13 (X random per cluster, so clusters of parallel runs never meet) with the same ports,
-/// as on real hosts. Dispose tears every node down and kills anything left.
-/// </summary>
-internal sealed class RaftTestCluster : IAsyncDisposable
+/// <summary>Three real ddia-node processes set up by <see cref="RaftDb"/> (see <see cref="ProcessCluster{TDb}"/>).</summary>
+internal sealed class RaftTestCluster : ProcessCluster<RaftDb>
 {
     private static readonly string NodeDll = typeof(RaftTestCluster).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == "NodeDll").Value!;
 
+    // ddia-node's logs are short: show them whole.
+    private static readonly ClusterLimits Limits = new(UntilOk: TimeSpan.FromSeconds(15), OpTimeout: Timeout.InfiniteTimeSpan, LogTail: int.MaxValue);
+
     private RaftTestCluster(LocalTestRemote remote, TestContext test, RaftDb db)
+        : base(remote, test, db, Limits)
     {
-        Remote = remote;
-        Test = test;
-        Db = db;
     }
 
-    public LocalTestRemote Remote { get; }
-    public TestContext Test { get; }
-    public RaftDb Db { get; }
-    public ImmutableArray<Node> Nodes => Test.Nodes;
     public RaftClientOptions ClientOptions => Db.Options.ClientOptions;
 
-    public static async Task<RaftTestCluster> StartAsync(bool fencing = true)
-    {
-        var subnet = Random.Shared.Next(1, 250);
-        var nodes = Enumerable.Range(1, 3)
-            .Select(i => new Node($"n{Str(i)}", $"127.0.{Str(subnet)}.{Str(10 + i)}"))
-            .ToImmutableArray();
-        var (httpPort, peerPort) = FreePorts(nodes);
-        var remote = new LocalTestRemote();
-        var test = new TestContext("raft-adapter", nodes, 1, TimeProvider.System) { Remote = remote };
-        var db = new RaftDb(new RaftDbOptions
-        {
-            NodeProgram = NodeDll,
-            DotnetHost = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet",
-            Fencing = fencing,
-            HttpPort = httpPort,
-            PeerPort = peerPort,
-            Seed = 1,
-        });
-        var cluster = new RaftTestCluster(remote, test, db);
-        try
-        {
-            await Task.WhenAll(nodes.Select(n => db.SetupAsync(test, n, CancellationToken.None).AsTask()));
-            return cluster;
-        }
-        catch
-        {
-            await cluster.DisposeAsync();
-            throw;
-        }
-    }
-
-    /// <summary>The one leader all live nodes agree on, waiting out elections.</summary>
-    public async Task<Node> LeaderAsync(TimeSpan? timeout = null)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var leaders = await Db.PrimariesAsync(Test, CancellationToken.None);
-            if (leaders.Count == 1) return leaders[0];
-            if (deadline.Elapsed > (timeout ?? TimeSpan.FromSeconds(15))) throw new TimeoutException($"leaders: [{string.Join(", ", leaders)}]\n{Logs()}");
-            await Task.Delay(50);
-        }
-    }
-
-    public async Task<IClient> OpenAsync(IClient prototype, Node node) => await prototype.OpenAsync(Test, node, CancellationToken.None);
-
-    public async Task<Op> InvokeAsync(IClient client, int process, string f, Value value, Value? key = null) =>
-        await client.InvokeAsync(Test, new Op(0, 0, OpType.Invoke, process, f, value, key), CancellationToken.None);
-
-    /// <summary>Invokes fresh ops (a new op each time, never the same op resent) until one is ok.</summary>
-    public async Task<Op> UntilOkAsync(IClient client, int process, string f, Value value, Value? key = null)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var done = await InvokeAsync(client, process, f, value, key);
-            if (done.Type == OpType.Ok) return done;
-            if (deadline.Elapsed > TimeSpan.FromSeconds(15)) throw new TimeoutException($"{f} never ok; last {done} error {done.Error}\n{Logs()}");
-            await Task.Delay(100);
-        }
-    }
-
-    public string LogFile(Node node) => Db.LogFiles(Test, node).Keys.Single();
-
-    public string Logs() => string.Join("\n", Nodes.Select(n => $"--- {n.Name} ---\n" + (File.Exists(LogFile(n)) ? File.ReadAllText(LogFile(n)) : "(no log)")));
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var node in Nodes)
-        {
-            try
+    public static Task<RaftTestCluster> StartAsync(bool fencing = true) =>
+        StartAsync("raft-adapter",
+            (httpPort, peerPort) => new RaftDb(new RaftDbOptions
             {
-                await Db.TeardownAsync(Test, node, CancellationToken.None);
-            }
-            catch (Exception e) when (e is InvalidOperationException or IOException)
-            {
-                // the remote's Dispose below kills whatever is left
-            }
-        }
-        Db.Dispose();
-        Remote.Dispose();
-    }
-
-    private static string Str(int n) => n.ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>Two ports free on every node's address.</summary>
-    private static (int Http, int Peer) FreePorts(ImmutableArray<Node> nodes)
-    {
-        var ports = new List<int>();
-        while (ports.Count < 2)
-        {
-            using var probe = new TcpListener(IPAddress.Parse(nodes[0].Address), 0);
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            if (!ports.Contains(port) && nodes.All(n => IsFree(n.Address, port))) ports.Add(port);
-        }
-        return (ports[0], ports[1]);
-    }
-
-    private static bool IsFree(string address, int port)
-    {
-        try
-        {
-            using var l = new TcpListener(IPAddress.Parse(address), port);
-            l.Start();
-            l.Stop();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
+                NodeProgram = NodeDll,
+                DotnetHost = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet",
+                Fencing = fencing,
+                HttpPort = httpPort,
+                PeerPort = peerPort,
+                Seed = 1,
+            }),
+            (remote, test, db) => new RaftTestCluster(remote, test, db));
 }

@@ -1,10 +1,8 @@
-using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Ddia.Verify.Abstractions;
+using Ddia.Verify.Systems.Adapters.Common;
 
 namespace Ddia.Verify.Systems.Adapters.Etcd;
 
@@ -36,9 +34,6 @@ internal static class EtcdGateway
 
     /// <summary>The error of an answer whose request never reached the member.</summary>
     public const string ConnectionRefused = "connection-refused", ConnectTimeout = "connect-timeout";
-
-    public static Uri Url(Node node, int port, string path) =>
-        new(string.Create(CultureInfo.InvariantCulture, $"http://{node.Address}:{port}{path}"));
 
     public static JsonObject Put(string key, string value) => new() { ["key"] = Encode(key), ["value"] = Encode(value) };
 
@@ -89,6 +84,16 @@ internal static class EtcdGateway
             ? id
             : null;
 
+    /// <summary>POSTs <paramref name="body"/> once to the connection's member (etcd forwards proposals to its leader, so
+    /// the client stays with its member), and moves the connection on when that member refused the connection.</summary>
+    public static async Task<EtcdAnswer> PostAsync(ClusterConnection connection, string path, JsonObject body, CancellationToken cancellation)
+    {
+        var node = connection.Target;
+        var answer = await PostAsync(connection.Http, connection.Url(node, path), body, cancellation).ConfigureAwait(false);
+        if (answer.Error is ConnectionRefused or ConnectTimeout) connection.MoveOn(node);
+        return answer;
+    }
+
     /// <summary>POSTs <paramref name="body"/> once and classifies the answer; never throws for what the network or etcd
     /// does. Cancellation by the caller propagates (the harness records info).</summary>
     public static async Task<EtcdAnswer> PostAsync(HttpClient http, Uri url, JsonObject body, CancellationToken cancellation)
@@ -99,7 +104,7 @@ internal static class EtcdGateway
             using var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
             response = await http.PostAsync(url, content, cancellation).ConfigureAwait(false);
         }
-        catch (HttpRequestException e) when (IsConnectFailure(e))
+        catch (HttpRequestException e) when (NodeHttp.IsConnectFailure(e))
         {
             return new EtcdAnswer(EtcdOutcome.NotDone, default, ConnectionRefused);
         }
@@ -142,10 +147,6 @@ internal static class EtcdGateway
         || error.Contains("no leader", StringComparison.Ordinal)
         || error.Contains("too many requests", StringComparison.Ordinal)
         || error.Contains("not capable", StringComparison.Ordinal);
-
-    /// <summary>The connection was never made (refused, unreachable), so the request was never sent.</summary>
-    private static bool IsConnectFailure(HttpRequestException e) =>
-        e.HttpRequestError == HttpRequestError.ConnectionError || e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused };
 
     private static string Encode(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
 

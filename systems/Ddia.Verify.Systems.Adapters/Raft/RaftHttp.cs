@@ -1,9 +1,7 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
-using Ddia.Verify.Abstractions;
+using Ddia.Verify.Systems.Adapters.Common;
 
 namespace Ddia.Verify.Systems.Adapters.Raft;
 
@@ -32,48 +30,26 @@ internal sealed record RaftAnswer(Outcome Outcome, JsonElement Body, string? Err
 }
 
 /// <summary>
-/// One client's connection to the cluster: sends each request once to its current node and classifies the
+/// How a client talks to ddia-node: sends each request once to its connection's current node and classifies the
 /// answer. A not-leader answer names the leader; the NEXT request goes there (the refused one is never resent:
 /// STYLE.md G20). A node that refuses connections is skipped for the next node in order, so a client whose node
 /// was killed keeps working. Not thread-safe beyond what HttpClient is: one op at a time per client.
 /// </summary>
-internal sealed class RaftHttp : IDisposable
+internal static class RaftHttp
 {
-    private readonly HttpClient http;
-    private readonly IReadOnlyList<Node> nodes;
-    private readonly int port;
-    private volatile Node target;
-
-    public RaftHttp(IReadOnlyList<Node> nodes, Node first, RaftClientOptions options)
-    {
-        this.nodes = nodes;
-        target = first;
-        port = options.HttpPort;
-        // No HttpClient.Timeout: the harness's cancellation token bounds each op and turns it into info.
-        http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = options.ConnectTimeout, UseProxy = false })
-        {
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
-    }
-
-    /// <summary>The node the next request goes to.</summary>
-    public Node Target => target;
-
-    public Uri Url(Node node, string path) => new(string.Create(CultureInfo.InvariantCulture, $"http://{node.Address}:{port}{path}"));
-
     /// <summary>POSTs <paramref name="body"/> once. Cancellation by the caller propagates (the harness records info).</summary>
-    public async Task<RaftAnswer> PostAsync(string path, object body, CancellationToken cancellation)
+    public static async Task<RaftAnswer> PostAsync(ClusterConnection connection, string path, object body, CancellationToken cancellation)
     {
-        var node = target;
+        var node = connection.Target;
         HttpResponseMessage response;
         try
         {
-            response = await http.PostAsJsonAsync(Url(node, path), body, cancellation).ConfigureAwait(false);
+            response = await connection.Http.PostAsJsonAsync(connection.Url(node, path), body, cancellation).ConfigureAwait(false);
         }
-        catch (HttpRequestException e) when (IsConnectFailure(e))
+        catch (HttpRequestException e) when (NodeHttp.IsConnectFailure(e))
         {
             // Nothing reached the node: definitely not done. Try another node next time.
-            MoveOn(node);
+            connection.MoveOn(node);
             return new RaftAnswer(Outcome.NotDone, default, "connection-refused");
         }
         catch (HttpRequestException e)
@@ -83,7 +59,7 @@ internal sealed class RaftHttp : IDisposable
         catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
         {
             // The connect timeout of the handler: the request was never sent.
-            MoveOn(node);
+            connection.MoveOn(node);
             return new RaftAnswer(Outcome.NotDone, default, "connect-timeout");
         }
 
@@ -107,7 +83,7 @@ internal sealed class RaftHttp : IDisposable
                 case HttpStatusCode.OK:
                     return new RaftAnswer(Outcome.Applied, json, error);
                 case HttpStatusCode.Conflict or HttpStatusCode.ServiceUnavailable:
-                    FollowHint(json);
+                    FollowHint(connection, json);
                     return new RaftAnswer(Outcome.NotDone, json, error ?? "not-leader");
                 case HttpStatusCode.BadRequest:
                     return new RaftAnswer(Outcome.NotDone, json, error ?? "bad-request");
@@ -117,23 +93,9 @@ internal sealed class RaftHttp : IDisposable
         }
     }
 
-    public void Dispose() => http.Dispose();
-
-    private void FollowHint(JsonElement json)
+    private static void FollowHint(ClusterConnection connection, JsonElement json)
     {
         if (json.ValueKind != JsonValueKind.Object || !json.TryGetProperty("leader", out var l) || l.ValueKind != JsonValueKind.String) return;
-        var name = l.GetString();
-        if (nodes.FirstOrDefault(n => n.Name == name) is { } leader) target = leader;
+        connection.MoveTo(l.GetString());
     }
-
-    private void MoveOn(Node failed)
-    {
-        if (nodes.Count == 0 || target != failed) return;
-        var i = nodes.ToList().FindIndex(n => n.Name == failed.Name);
-        target = nodes[(i + 1) % nodes.Count];
-    }
-
-    /// <summary>The connection was never made (refused, unreachable, connect timeout), so the request was never sent.</summary>
-    private static bool IsConnectFailure(HttpRequestException e) =>
-        e.HttpRequestError == HttpRequestError.ConnectionError || e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused };
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Ddia.Verify.Abstractions;
 using Ddia.Verify.History;
+using Ddia.Verify.Systems.Adapters.Common;
 using Ddia.Verify.Workloads.Lock;
 
 namespace Ddia.Verify.Systems.Adapters.Raft;
@@ -11,46 +12,29 @@ namespace Ddia.Verify.Systems.Adapters.Raft;
 /// (the holder's "GC pause") and is then sent under that token, whether or not the lease is still live,
 /// which is the point: only the storage's fence can stop it.
 /// </summary>
-public sealed class RaftLockClient : IClient
+public sealed class RaftLockClient : ClusterClient
 {
     private readonly RaftClientOptions options;
-    private readonly RaftHttp? http;
     private readonly Lock gate = new();
 
     // The token is the process's, not the worker's: a worker that continues as a new process holds nothing.
     private (int Process, long Token)? held;
 
     public RaftLockClient(RaftClientOptions? options = null)
+        : this(options ?? new RaftClientOptions(), connection: null) => this.options.Validate();
+
+    private RaftLockClient(RaftClientOptions options, ClusterConnection? connection)
+        : base(connection) => this.options = options;
+
+    public override async ValueTask<Op> InvokeAsync(TestContext test, Op invocation, CancellationToken cancellation)
     {
-        this.options = options ?? new RaftClientOptions();
-        this.options.Validate();
-    }
-
-    private RaftLockClient(RaftClientOptions options, RaftHttp http)
-    {
-        this.options = options;
-        this.http = http;
-    }
-
-    public Node? Target => http?.Target;
-
-    public ValueTask<IClient> OpenAsync(TestContext test, Node node, CancellationToken cancellation)
-    {
-        ArgumentNullException.ThrowIfNull(test);
-        return ValueTask.FromResult<IClient>(new RaftLockClient(options, new RaftHttp(test.Nodes, node, options)));
-    }
-
-    public ValueTask SetupAsync(TestContext test, CancellationToken cancellation) => ValueTask.CompletedTask;
-
-    public async ValueTask<Op> InvokeAsync(TestContext test, Op invocation, CancellationToken cancellation)
-    {
-        var client = http ?? throw new InvalidOperationException("open the client before invoking ops on it");
+        var connection = Connection;
         var token = TokenOf(invocation.Process);
         switch (invocation.F)
         {
             case LockOps.Acquire:
             {
-                var answer = await client.PostAsync("/lock/acquire", LockShape.Acquire(invocation, options), cancellation).ConfigureAwait(false);
+                var answer = await RaftHttp.PostAsync(connection, "/lock/acquire", LockShape.Acquire(invocation, options), cancellation).ConfigureAwait(false);
                 var done = LockShape.AcquireCompletion(invocation, answer);
                 if (done.Type == OpType.Ok) SetToken(invocation.Process, LockOps.Field(done.Value, "token")!.Value);
                 return done;
@@ -60,7 +44,7 @@ public sealed class RaftLockClient : IClient
                 if (token is not { } t) return LockShape.NoToken(invocation);
                 var stallMs = LockOps.Field(invocation.Value, "stallMs") ?? 0;
                 if (stallMs > 0) await Task.Delay(TimeSpan.FromMilliseconds(stallMs), test.Time, cancellation).ConfigureAwait(false);
-                var answer = await client.PostAsync("/lock/write", LockShape.Write(invocation, t, options), cancellation).ConfigureAwait(false);
+                var answer = await RaftHttp.PostAsync(connection, "/lock/write", LockShape.Write(invocation, t, options), cancellation).ConfigureAwait(false);
                 return LockShape.WriteCompletion(invocation, t, answer);
             }
             case LockOps.Release:
@@ -68,7 +52,7 @@ public sealed class RaftLockClient : IClient
                 if (token is not { } t) return LockShape.NoToken(invocation);
                 // Whatever the answer, this process no longer believes it holds the lock.
                 SetToken(invocation.Process, null);
-                var answer = await client.PostAsync("/lock/release", LockShape.Release(invocation, t), cancellation).ConfigureAwait(false);
+                var answer = await RaftHttp.PostAsync(connection, "/lock/release", LockShape.Release(invocation, t), cancellation).ConfigureAwait(false);
                 return LockShape.ReleaseCompletion(invocation, t, answer);
             }
             default:
@@ -76,13 +60,8 @@ public sealed class RaftLockClient : IClient
         }
     }
 
-    public ValueTask TeardownAsync(TestContext test, CancellationToken cancellation) => ValueTask.CompletedTask;
-
-    public ValueTask CloseAsync(TestContext test, CancellationToken cancellation)
-    {
-        http?.Dispose();
-        return ValueTask.CompletedTask;
-    }
+    private protected override IClient Open(IReadOnlyList<Node> nodes, Node first) =>
+        new RaftLockClient(options, new ClusterConnection(nodes, first, options.HttpPort, options.ConnectTimeout));
 
     private long? TokenOf(int process)
     {

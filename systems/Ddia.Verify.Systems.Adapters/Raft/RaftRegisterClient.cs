@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
-using System.Globalization;
 using Ddia.Verify.Abstractions;
 using Ddia.Verify.History;
+using Ddia.Verify.Systems.Adapters.Common;
 using Ddia.Verify.Workloads.Register;
 
 namespace Ddia.Verify.Systems.Adapters.Raft;
@@ -10,49 +10,26 @@ namespace Ddia.Verify.Systems.Adapters.Raft;
 /// The register workload (<see cref="RegisterOps"/>) against ddia-node's key-value API. Each opened client
 /// talks to its node, follows not-leader hints for its next op, and never resends an op.
 /// </summary>
-public sealed class RaftRegisterClient : IClient
+public sealed class RaftRegisterClient : ClusterClient
 {
     private readonly RaftClientOptions options;
-    private readonly RaftHttp? http;
 
     public RaftRegisterClient(RaftClientOptions? options = null)
+        : this(options ?? new RaftClientOptions(), connection: null) => this.options.Validate();
+
+    private RaftRegisterClient(RaftClientOptions options, ClusterConnection? connection)
+        : base(connection) => this.options = options;
+
+    public override async ValueTask<Op> InvokeAsync(TestContext test, Op invocation, CancellationToken cancellation)
     {
-        this.options = options ?? new RaftClientOptions();
-        this.options.Validate();
-    }
-
-    private RaftRegisterClient(RaftClientOptions options, RaftHttp http)
-    {
-        this.options = options;
-        this.http = http;
-    }
-
-    /// <summary>The node this client's next op goes to (after a not-leader answer, the leader it named).</summary>
-    public Node? Target => http?.Target;
-
-    public ValueTask<IClient> OpenAsync(TestContext test, Node node, CancellationToken cancellation)
-    {
-        ArgumentNullException.ThrowIfNull(test);
-        return ValueTask.FromResult<IClient>(new RaftRegisterClient(options, new RaftHttp(test.Nodes, node, options)));
-    }
-
-    public ValueTask SetupAsync(TestContext test, CancellationToken cancellation) => ValueTask.CompletedTask;
-
-    public async ValueTask<Op> InvokeAsync(TestContext test, Op invocation, CancellationToken cancellation)
-    {
-        var client = http ?? throw new InvalidOperationException("open the client before invoking ops on it");
+        var connection = Connection;
         var (path, body) = RegisterShape.Request(invocation, options);
-        var answer = await client.PostAsync(path, body, cancellation).ConfigureAwait(false);
+        var answer = await RaftHttp.PostAsync(connection, path, body, cancellation).ConfigureAwait(false);
         return RegisterShape.Completion(invocation, answer);
     }
 
-    public ValueTask TeardownAsync(TestContext test, CancellationToken cancellation) => ValueTask.CompletedTask;
-
-    public ValueTask CloseAsync(TestContext test, CancellationToken cancellation)
-    {
-        http?.Dispose();
-        return ValueTask.CompletedTask;
-    }
+    private protected override IClient Open(IReadOnlyList<Node> nodes, Node first) =>
+        new RaftRegisterClient(options, new ClusterConnection(nodes, first, options.HttpPort, options.ConnectTimeout));
 }
 
 /// <summary>
@@ -63,11 +40,11 @@ internal static class RegisterShape
 {
     public static (string Path, object Body) Request(Op op, RaftClientOptions options)
     {
-        var key = options.KeyPrefix + (op.Key is { } k ? Text(k) : "0");
+        var key = RegisterText.Key(op, options.KeyPrefix);
         return op.F switch
         {
             RegisterOps.Read => ("/kv/read", new { key }),
-            RegisterOps.Write => ("/kv/write", new { key, value = Text(op.Value) }),
+            RegisterOps.Write => ("/kv/write", new { key, value = RegisterText.Text(op.Value) }),
             RegisterOps.Cas => CasRequest(key, op.Value),
             _ => throw new ArgumentException($"the register client knows read, write and cas, not '{op.F}'", nameof(op)),
         };
@@ -76,7 +53,7 @@ internal static class RegisterShape
     public static Op Completion(Op invocation, RaftAnswer answer) => answer.Outcome switch
     {
         Outcome.Applied when answer.Ok => invocation.F == RegisterOps.Read
-            ? invocation with { Type = OpType.Ok, Value = FromText(answer.Text("value")) }
+            ? invocation with { Type = OpType.Ok, Value = RegisterText.FromText(answer.Text("value")) }
             : invocation with { Type = OpType.Ok },
         // ok false: a cas whose compare failed; it changed nothing.
         Outcome.Applied or Outcome.NotDone => invocation with { Type = OpType.Fail, Error = Error(answer) },
@@ -88,17 +65,8 @@ internal static class RegisterShape
     private static (string, object) CasRequest(string key, Value value)
     {
         var (from, to) = RegisterOps.CasParts(value);
-        return ("/kv/cas", new { key, from = from.IsNil ? null : Text(from), to = Text(to) });
+        return ("/kv/cas", new { key, from = from.IsNil ? null : RegisterText.Text(from), to = RegisterText.Text(to) });
     }
 
     private static Value Error(RaftAnswer answer) => Value.Of(answer.Error ?? "failed");
-
-    private static string Text(Value value) =>
-        value.TryGetLong(out var n) ? n.ToString(CultureInfo.InvariantCulture)
-        : value.AsText ?? throw new ArgumentException($"register values are integers or strings, got {value}", nameof(value));
-
-    private static Value FromText(string? text) =>
-        text is null ? Value.Nil
-        : long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? Value.Of(n)
-        : Value.Of(text);
 }
