@@ -9,6 +9,9 @@ namespace Ddia.Verify.EndToEnd.Tests;
 /// </summary>
 internal static class MachineState
 {
+    /// <summary>The local environment's default work root, where every run's node directories live.</summary>
+    private const string WorkRoot = "/tmp/ddia-verify/";
+
     public static IReadOnlyList<string> Leftovers()
     {
         var found = new List<string>();
@@ -20,7 +23,8 @@ internal static class MachineState
         return found;
     }
 
-    /// <summary>Processes running a reference node or etcd started by a run (their command lines name them).</summary>
+    /// <summary>Reference nodes started by a run: their command lines name the program and a data directory under the
+    /// local environment's work root (other test projects start nodes elsewhere, under their own temp folders).</summary>
     public static IEnumerable<string> NodeProcesses()
     {
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
@@ -39,7 +43,7 @@ internal static class MachineState
             {
                 continue;
             }
-            if (cmdline.Contains("ddia-node.dll", StringComparison.Ordinal)) yield return $"{pid}: {cmdline.Trim()}";
+            if (cmdline.Contains("ddia-node.dll", StringComparison.Ordinal) && cmdline.Contains(WorkRoot, StringComparison.Ordinal)) yield return $"{pid}: {cmdline.Trim()}";
         }
     }
 

@@ -25,8 +25,11 @@ public sealed class RaftDbCommandLineTests
         Assert.Equal("/usr/bin/dotnet", daemon.Executable);
         Assert.Equal(
             ["/opt/ddia/ddia-node.dll", "--system", "raft", "--id", "2", "--listen-http", "10.0.0.2:8080", "--listen-peer", "10.0.0.2:7000",
-             "--data", "/nodes/n2/data", "--read-mode", "lease", "--fencing", "off", "--peer", "1=10.0.0.1:7000", "--peer", "3=10.0.0.3:7000"],
+             "--data", "/nodes/n2/data", "--read-mode", "lease", "--fencing", "off",
+             "--peer", "1=10.0.0.1:7000", "--peer-http", "1=10.0.0.1:8080", "--peer", "3=10.0.0.3:7000", "--peer-http", "3=10.0.0.3:8080"],
             daemon.Arguments);
+        var refusing = new RaftDb(new RaftDbOptions { NodeProgram = "/opt/ddia/ddia-node.dll", ForwardToLeader = false });
+        Assert.DoesNotContain("--peer-http", refusing.Daemon(Test, Test.Nodes[1]).Arguments);
         Assert.Equal(("/nodes/n2", "/nodes/n2/node.log", "/nodes/n2/node.pid"), (daemon.WorkingDirectory, daemon.LogFile, daemon.PidFile));
         Assert.Equal("node.log", db.LogFiles(Test, Test.Nodes[1])["/nodes/n2/node.log"]);
     }

@@ -21,7 +21,7 @@ internal sealed class RaftTestCluster : ProcessCluster<RaftDb>
 
     public RaftClientOptions ClientOptions => Db.Options.ClientOptions;
 
-    public static Task<RaftTestCluster> StartAsync(bool fencing = true) =>
+    public static Task<RaftTestCluster> StartAsync(bool fencing = true, bool forwardToLeader = true) =>
         StartAsync("raft-adapter",
             (httpPort, peerPort) => new RaftDb(new RaftDbOptions
             {
@@ -31,6 +31,7 @@ internal sealed class RaftTestCluster : ProcessCluster<RaftDb>
                 HttpPort = httpPort,
                 PeerPort = peerPort,
                 Seed = 1,
+                ForwardToLeader = forwardToLeader,
             }),
             (remote, test, db) => new RaftTestCluster(remote, test, db));
 }

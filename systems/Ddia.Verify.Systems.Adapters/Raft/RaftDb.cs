@@ -67,11 +67,10 @@ public sealed class RaftDb : DaemonDb
             "--fencing", options.Fencing ? "on" : "off",
         ]);
         foreach (var peer in test.Nodes.Where(n => n.Name != node.Name))
-            args.AddRange([
-                "--peer", $"{Str(NodeId(test, peer))}={peer.Address}:{Str(options.PeerPort)}",
-                // Followers forward client requests to the leader, so each client can stay with its own node.
-                "--peer-http", $"{Str(NodeId(test, peer))}={peer.Address}:{Str(options.HttpPort)}",
-            ]);
+        {
+            args.AddRange(["--peer", $"{Str(NodeId(test, peer))}={peer.Address}:{Str(options.PeerPort)}"]);
+            if (options.ForwardToLeader) args.AddRange(["--peer-http", $"{Str(NodeId(test, peer))}={peer.Address}:{Str(options.HttpPort)}"]);
+        }
         if (options.Seed is { } seed) args.AddRange(["--seed", Str(seed + id)]);
         return new Daemon(executable, args, dir, LogFile(test, node), PidFile(test, node));
     }

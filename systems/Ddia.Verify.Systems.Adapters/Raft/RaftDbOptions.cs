@@ -34,6 +34,10 @@ public sealed record RaftDbOptions
     /// <summary>Passed as <c>--seed</c> (plus the node id) so elections replay; null lets each node pick. The default value is null.</summary>
     public int? Seed { get; init; }
 
+    /// <summary>Followers forward client requests to the leader (<c>--peer-http</c>), so a client may stay with its own
+    /// node, as Jepsen's do. Off: a follower refuses with not-leader and names the leader. The default is on.</summary>
+    public bool ForwardToLeader { get; init; } = true;
+
     /// <summary>The client options matching these ports, for <see cref="RaftRegisterClient"/> and <see cref="RaftLockClient"/>.</summary>
     public RaftClientOptions ClientOptions => new() { HttpPort = HttpPort };
 
