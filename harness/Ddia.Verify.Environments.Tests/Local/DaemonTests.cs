@@ -69,6 +69,7 @@ public sealed class DaemonTests
         Assert.Null(Machine.State(child));
         Assert.Empty(session.TeardownErrors);
         Machine.AssertSlotGone(session.Slot);
+        Assert.False(Directory.Exists(session.WorkDirectory), $"{session.WorkDirectory} (node data and logs) outlived the session");
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await session.ExecAsync(n1, ["true"], None));
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Ddia.Verify.Abstractions;
 
 namespace Ddia.Verify.Environments.Local;
@@ -57,7 +58,8 @@ public sealed class LocalEnvironment(LocalEnvironmentOptions? options = null) : 
             }
             if (owner.IsAlive)
                 continue;
-            SlotTeardown.Run(slot, new SlotNames(slot, options.SubnetPrefix), owner, path, network: true, errors: []);
+            SlotTeardown.Run(slot, new SlotNames(slot, options.SubnetPrefix), owner, path, network: true,
+                Path.Combine(options.WorkRoot, slot.ToString(CultureInfo.InvariantCulture)), errors: []);
             swept++;
         }
         return swept;

@@ -201,7 +201,7 @@ public sealed partial class LocalSession : EnvironmentSession
             }
             // As root the network objects are looked for even in loopback mode: a set-up may have failed half-way.
             var network = namespaces || (Environment.IsPrivilegedProcess && !options.ForceLoopback);
-            SlotTeardown.Run(Slot, Names, owner, slotFile, network, teardownErrors);
+            SlotTeardown.Run(Slot, Names, owner, slotFile, network, WorkDirectory, teardownErrors);
         }
     }
 

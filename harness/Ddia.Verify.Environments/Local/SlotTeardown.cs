@@ -3,7 +3,8 @@ using System.Globalization;
 namespace Ddia.Verify.Environments.Local;
 
 /// <summary>
-/// Removes everything a slot's session made: its processes, FORWARD rule, veths, namespaces, bridge and slot file.
+/// Removes everything a slot's session made: its processes, FORWARD rule, veths, namespaces, bridge, work directory
+/// (node data and logs: the runner has copied the logs into the run's store by then) and slot file.
 /// Shared by a session's own dispose and the sweep of a dead session's leftovers, so the two can never drift apart.
 /// Every step is best effort: a failure is recorded and the next step still runs.
 /// </summary>
@@ -15,7 +16,7 @@ internal static class SlotTeardown
     public static string DaemonRegistry(string workRoot, int slot) =>
         Path.Combine(workRoot, slot.ToString(CultureInfo.InvariantCulture), ".daemons");
 
-    public static void Run(int slot, SlotNames names, SlotOwner owner, string slotFile, bool network, List<string> errors)
+    public static void Run(int slot, SlotNames names, SlotOwner owner, string slotFile, bool network, string workDirectory, List<string> errors)
     {
         Step(errors, "kill processes", () => KillProcesses(slot, names, owner, network));
         if (network && Environment.IsPrivilegedProcess)
@@ -23,6 +24,11 @@ internal static class SlotTeardown
             Step(errors, "delete FORWARD rule", () => DeleteForwardRules(names, errors));
             Step(errors, "delete network", () => DeleteNetwork(names, errors));
         }
+        // Before the slot file goes: once it is gone, a new session may claim the slot and its directory.
+        Step(errors, "delete work directory", () =>
+        {
+            if (Directory.Exists(workDirectory)) Directory.Delete(workDirectory, recursive: true);
+        });
         Step(errors, "delete slot file", () =>
         {
             // Only our owner's file: a slot file already replaced by a new owner is not ours to delete.
