@@ -1,6 +1,7 @@
 using System.Globalization;
 using Ddia.Verify.Harness.Run;
 using Ddia.Verify.History;
+using Ddia.Verify.Reports;
 using Spectre.Console;
 
 namespace Ddia.Verify.Harness.Terminal;
@@ -65,22 +66,12 @@ public sealed class RunProgress
         };
     }
 
-    /// <summary>Which fault an op starts or ends: start-partition/stop-partition, pause/resume, kill/start, clock ops, loss.</summary>
+    /// <summary>Which fault an op starts or ends, by the same rules the report shades its fault windows with.</summary>
     private void FaultChanged(string f)
     {
-        switch (f)
-        {
-            case "start-partition": activeFaults.Add("partition"); break;
-            case "stop-partition": activeFaults.Remove("partition"); break;
-            case "start-loss": activeFaults.Add("loss"); break;
-            case "stop-loss": activeFaults.Remove("loss"); break;
-            case "pause": activeFaults.Add("pause"); break;
-            case "resume": activeFaults.Remove("pause"); break;
-            case "kill": activeFaults.Add("kill"); break;
-            case "start": activeFaults.Remove("kill"); break;
-            case "bump-clock" or "strobe-clock": activeFaults.Add("clock"); break;
-            case "reset-clock": activeFaults.Remove("clock"); break;
-        }
+        if (FaultWindows.Classify(f) is not ({ } kind, var isStart)) return;
+        if (isStart) activeFaults.Add(kind);
+        else activeFaults.Remove(kind);
     }
 
     private string Faults()
