@@ -102,11 +102,14 @@ public class EndToEndTests(StoreDir store) : IClassFixture<StoreDir>
         Assert.Empty(MachineState.Leftovers());
     }
 
-    private string LatestRun(string test)
+    private string LatestRun(string test) =>
+        LatestRunOrNull(test) ?? throw new Xunit.Sdk.XunitException($"no run directory under {Path.Combine(store.Path, test)}");
+
+    /// <summary>The newest run directory of <paramref name="test"/> (names are UTC times), or null before the first.</summary>
+    private string? LatestRunOrNull(string test)
     {
         var dir = Path.Combine(store.Path, test);
-        Assert.True(Directory.Exists(dir), $"no run directory under {dir}");
-        return Directory.GetDirectories(dir).Order(StringComparer.Ordinal).Last();
+        return Directory.Exists(dir) ? Directory.GetDirectories(dir).Order(StringComparer.Ordinal).LastOrDefault() : null;
     }
 
     /// <summary>Waits until the run's history holds <paramref name="lines"/> ops; returns its path.</summary>
@@ -115,8 +118,7 @@ public class EndToEndTests(StoreDir store) : IClassFixture<StoreDir>
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         while (DateTime.UtcNow < deadline)
         {
-            var dir = Path.Combine(store.Path, test);
-            if (Directory.Exists(dir) && Directory.GetDirectories(dir).Order(StringComparer.Ordinal).LastOrDefault() is { } run)
+            if (LatestRunOrNull(test) is { } run)
             {
                 var path = Path.Combine(run, "history.jsonl");
                 if (File.Exists(path) && CountLines(path) >= lines) return path;
