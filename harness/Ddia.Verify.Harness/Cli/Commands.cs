@@ -55,9 +55,14 @@ public static class Commands
         var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
         var allKeys = new Option<bool>("--all-keys") { Description = "Keep checking the other keys after one fails, to list every failing key" };
         var independent = new Option<bool>("--independent") { Description = "EDN values are Jepsen independent tuples [k v]: check each key on its own" };
-        var command = new Command("check", "Check a history for linearizability. Exit 0 valid, 1 invalid, 2 unknown, 254 bad input, 255 internal error.")
+        var workload = new Option<string?>("--workload", "-w") { Description = $"Check a workload instead of a linearizability model: {string.Join(", ", WorkloadCheck.Workloads)}" };
+        var models = new Option<string?>("--consistency-models") { Description = "list-append, rw-register: comma-separated models the history must satisfy (default strict-serializable), e.g. serializable,snapshot-isolation" };
+        var wfr = new Option<bool>("--wfr-keys") { Description = "rw-register: within a transaction, a write follows the read before it on the same key" };
+        var sequential = new Option<bool>("--sequential-keys") { Description = "rw-register: each process sees each key's versions in order" };
+        var linearizable = new Option<bool>("--linearizable-keys") { Description = "rw-register: each key is linearizable" };
+        var command = new Command("check", "Check a history: linearizability (--model), or a workload's checker (--workload). Exit 0 valid, 1 invalid, 2 unknown, 254 bad input, 255 internal error.")
         {
-            path, model, format, initial, timeout, json, allKeys, independent,
+            path, model, format, initial, timeout, json, allKeys, independent, workload, models, wfr, sequential, linearizable,
         };
         command.SetAction(parse =>
         {
@@ -71,6 +76,24 @@ public static class Commands
             var seconds = parse.GetValue(timeout);
             if (seconds is { } sec && !(double.IsFinite(sec) && sec > 0 && sec <= 1e7))
                 throw new UsageException("--timeout: must be a positive number of seconds (at most 10^7)");
+            if (parse.GetValue(workload) is { } w)
+            {
+                if (parse.GetValue(model) is not null) throw new UsageException("--model and --workload exclude each other: a model checks linearizability, a workload its own invariants");
+                var wr = new WorkloadCheck.Request(parse.GetValue(path)!, w)
+                {
+                    Format = fmt,
+                    Models = parse.GetValue(models)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
+                    Timeout = seconds is { } ws ? TimeSpan.FromSeconds(ws) : null,
+                    WfrKeys = parse.GetValue(wfr),
+                    SequentialKeys = parse.GetValue(sequential),
+                    LinearizableKeys = parse.GetValue(linearizable),
+                };
+                var o = WorkloadCheck.Check(wr);
+                foreach (var warning in o.File.Warnings) stderr.WriteLine($"warning: {warning}");
+                stdout.Write(parse.GetValue(json) ? WorkloadCheck.Json(o) + Environment.NewLine : WorkloadCheck.Human(o));
+                return ExitCodes.Of(o.Result.Validity);
+            }
+            if (parse.GetValue(models) is not null) throw new UsageException("--consistency-models needs --workload list-append or rw-register");
             var request = new CheckRequest(parse.GetValue(path)!)
             {
                 Model = parse.GetValue(model),

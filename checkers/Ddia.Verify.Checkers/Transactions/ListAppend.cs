@@ -1,0 +1,320 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Ddia.Verify.History;
+
+namespace Ddia.Verify.Checkers.Transactions;
+
+/// <summary>
+/// Elle's list-append inference. Appends are unique per key, so every committed read of a key is a
+/// prefix of one version order, and the longest read is that order as far as anyone observed it.
+/// From it: ww edges between consecutive appends (and from the last observed append to every append
+/// no read saw), wr edges from the writer of a read's last element, rw edges from a read to the writer
+/// of the element after its last. Non-cycle anomalies are found on the way.
+/// </summary>
+internal sealed class ListAppend : IEdgeExplainer
+{
+    /// <summary>One append of a value to a key: by which transaction, and whether that transaction appended to the key again later.</summary>
+    private sealed record Append(Txn Txn, int Mop, bool Intermediate)
+    {
+        public int OrderPosition { get; set; } = -1;
+    }
+
+    private sealed class KeyState
+    {
+        public readonly Dictionary<Value, Append> Appends = [];
+        public ImmutableArray<Value> Order = [];
+        public Txn? OrderReader;
+        public readonly List<Txn> Unread = [];
+    }
+
+    /// <summary>The first read of a key in a committed transaction, as the rest of the database saw it.</summary>
+    private readonly record struct ExternalRead(Txn Txn, int Mop, int Key, ImmutableArray<Value> Items, int Length, bool Compatible = true);
+
+    private readonly TxnHistory history;
+    private readonly KeyState[] keys;
+    private readonly List<ExternalRead> reads = [];
+    private readonly Dictionary<(int Txn, int Key), int> readOf = [];   // → index in reads
+    private readonly List<Finding> findings = [];
+
+    private ListAppend(TxnHistory history)
+    {
+        this.history = history;
+        keys = new KeyState[history.Keys.Count];
+        for (var k = 0; k < keys.Length; k++) keys[k] = new KeyState();
+    }
+
+    public static Analysis Analyze(TxnHistory history)
+    {
+        var a = new ListAppend(history);
+        if (a.IndexAppends() is { } duplicate) return new Analysis(new GraphBuilder(history.Txns.Count), [], a, duplicate);
+        foreach (var txn in history.Txns)
+            if (txn.Committed) a.ReadsOf(txn);
+        a.InferOrders();
+        var edges = new GraphBuilder(history.Txns.Count);
+        a.AddEdges(edges);
+        a.FindLostUpdates();
+        return new Analysis(edges, a.findings, a);
+    }
+
+    private string? IndexAppends()
+    {
+        foreach (var txn in history.Txns)
+        {
+            var mops = txn.Mops;
+            for (var m = 0; m < mops.Length; m++)
+            {
+                if (mops[m].Kind != MopKind.Append) continue;
+                var later = false;
+                for (var n = m + 1; n < mops.Length && !later; n++) later = mops[n].Kind == MopKind.Append && mops[n].Key == mops[m].Key;
+                var value = mops[m].Arg ?? Value.Nil;
+                if (!keys[mops[m].Key].Appends.TryAdd(value, new Append(txn, m, later)))
+                {
+                    var other = keys[mops[m].Key].Appends[value].Txn;
+                    // Elle's rule: the version order is only recoverable when appended values are unique per key.
+                    return string.Create(CultureInfo.InvariantCulture,
+                        $"value {value} appended to key {history.KeyOf(mops[m].Key)} more than once (ops at positions {other.Position} and {txn.Position}): the version order cannot be inferred");
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Checks a committed transaction's reads against each other and its own appends, and records its external reads.</summary>
+    private void ReadsOf(Txn txn)
+    {
+        var mops = txn.Mops;
+        Dictionary<int, List<Value>>? state = null;        // key → what the txn should see next, once known
+        Dictionary<int, List<Value>>? ownAppends = null;   // key → its appends so far
+        for (var m = 0; m < mops.Length; m++)
+        {
+            var mop = mops[m];
+            if (mop.Kind == MopKind.Append)
+            {
+                ownAppends ??= [];
+                if (!ownAppends.TryGetValue(mop.Key, out var own)) ownAppends[mop.Key] = own = [];
+                own.Add(mop.Arg ?? Value.Nil);
+                if (state is not null && state.TryGetValue(mop.Key, out var s)) s.Add(mop.Arg ?? Value.Nil);
+                continue;
+            }
+            var items = ReadItems(mop, txn, m);
+            var key = history.KeyOf(mop.Key);
+            CheckElements(txn, m, mop.Key, items);
+            for (var n = m + 1; n < mops.Length; n++)
+                if (mops[n].Kind == MopKind.Append && mops[n].Key == mop.Key && items.Contains(mops[n].Arg ?? Value.Nil))
+                    findings.Add(new("future-read", [txn.Position], key, mops[n].Arg,
+                        $"{Name(txn)} read key {key} = {List(items)}, which holds {mops[n].Arg}, an element the same transaction only appended later."));
+
+            state ??= [];
+            var ownSoFar = ownAppends?.GetValueOrDefault(mop.Key);
+            if (state.TryGetValue(mop.Key, out var expected))
+            {
+                if (!expected.SequenceEqual(items))
+                    findings.Add(new("internal", [txn.Position], key, Value.List(expected.ToImmutableArray()),
+                        $"{Name(txn)} read key {key} = {List(items)}, but its own earlier reads and appends mean it should have read {List(expected)}."));
+            }
+            else
+            {
+                var ownCount = ownSoFar?.Count ?? 0;
+                if (ownCount > 0 && (items.Length < ownCount || !items.AsSpan()[(items.Length - ownCount)..].SequenceEqual(ownSoFar!.ToArray())))
+                    findings.Add(new("internal", [txn.Position], key, Value.List(ownSoFar!.ToImmutableArray()),
+                        $"{Name(txn)} appended {List(ownSoFar!)} to key {key} and then read {List(items)}, which does not end with its own appends."));
+                else
+                {
+                    readOf[(txn.Id, mop.Key)] = reads.Count;
+                    reads.Add(new ExternalRead(txn, m, mop.Key, items, items.Length - ownCount));
+                }
+            }
+            state[mop.Key] = [.. items];
+        }
+    }
+
+    private static ImmutableArray<Value> ReadItems(Mop mop, Txn txn, int m)
+    {
+        if (mop.Arg is null || mop.Arg.IsNil) return [];
+        if (mop.Arg.Kind != ValueKind.List)
+            throw new CheckerInputException(txn.Complete, $"value[{m}]", $"a list-append read returns a list, got {mop.Arg}");
+        return mop.Arg.Items;
+    }
+
+    /// <summary>Duplicates, garbage, aborted and intermediate elements of one read.</summary>
+    private void CheckElements(Txn txn, int m, int k, ImmutableArray<Value> items)
+    {
+        var key = history.KeyOf(k);
+        var appends = keys[k].Appends;
+        HashSet<Value>? seen = items.Length > 1 ? new(items.Length) : null;
+        foreach (var v in items)
+        {
+            if (seen is not null && !seen.Add(v))
+                findings.Add(new("duplicate-elements", [txn.Position], key, v,
+                    $"{Name(txn)} read key {key} = {List(items)}, in which {v} appears more than once."));
+            if (!appends.TryGetValue(v, out var writer))
+            {
+                findings.Add(new("garbage-read", [txn.Position], key, v,
+                    $"{Name(txn)} read key {key} = {List(items)}, but no transaction ever appended {v} to it."));
+                continue;
+            }
+            if (writer.Txn.Outcome == OpType.Fail)
+                findings.Add(new("G1a", [txn.Position, writer.Txn.Position], key, v,
+                    $"{Name(txn)} read key {key} = {List(items)}, including {v}, which was appended by {Name(writer.Txn)}, a transaction that failed (aborted read)."));
+        }
+        if (items.Length > 0 && appends.TryGetValue(items[^1], out var last) && last.Intermediate && last.Txn != txn)
+            findings.Add(new("G1b", [txn.Position, last.Txn.Position], key, items[^1],
+                $"{Name(txn)} read key {key} = {List(items)}, ending in {items[^1]}, which {Name(last.Txn)} appended but then appended to again in the same transaction (intermediate read)."));
+    }
+
+    private void InferOrders()
+    {
+        foreach (var r in reads)
+        {
+            var state = keys[r.Key];
+            if (r.Items.Length > state.Order.Length) (state.Order, state.OrderReader) = (r.Items, r.Txn);
+        }
+        // Appends no committed read saw come after everything observed; their order among themselves is unknown.
+        for (var k = 0; k < keys.Length; k++)
+        {
+            var state = keys[k];
+            for (var i = 0; i < state.Order.Length; i++)
+                if (state.Appends.TryGetValue(state.Order[i], out var a) && a.OrderPosition < 0) a.OrderPosition = i;
+            foreach (var a in state.Appends.Values)
+                if (a.OrderPosition < 0 && a.Txn.MayHaveCommitted && (state.Unread.Count == 0 || state.Unread[^1] != a.Txn))
+                    state.Unread.Add(a.Txn);   // a transaction's appends to one key are indexed one after another
+        }
+        var reported = new HashSet<int>();
+        for (var i = 0; i < reads.Count; i++)
+        {
+            var r = reads[i];
+            var order = keys[r.Key].Order;
+            if (order.AsSpan(0, r.Items.Length).SequenceEqual(r.Items.AsSpan())) continue;
+            reads[i] = r with { Compatible = false };
+            if (!reported.Add(r.Key)) continue;
+            var key = history.KeyOf(r.Key);
+            var other = keys[r.Key].OrderReader!;
+            findings.Add(new("incompatible-order", [r.Txn.Position, other.Position], key, Value.List(Value.List(r.Items), Value.List(order)),
+                $"{Name(r.Txn)} read key {key} = {List(r.Items)} and {Name(other)} read {List(order)}: neither is a prefix of the other, so they cannot come from one order of appends."));
+        }
+    }
+
+    private void AddEdges(GraphBuilder edges)
+    {
+        for (var k = 0; k < keys.Length; k++)
+        {
+            var state = keys[k];
+            var order = state.Order;
+            Append? previous = null;
+            for (var i = 0; i < order.Length; i++)
+            {
+                if (!state.Appends.TryGetValue(order[i], out var current)) { previous = null; continue; }
+                if (previous is not null)
+                {
+                    if (previous.Txn.Outcome == OpType.Fail && current.Txn.MayHaveCommitted)
+                        findings.Add(new("dirty-update", [previous.Txn.Position, current.Txn.Position], history.KeyOf(k), Value.List(order[i - 1], order[i]),
+                            $"{Name(current.Txn)} appended {order[i]} to key {history.KeyOf(k)} right after {order[i - 1]}, which {Name(previous.Txn)} appended and which failed: a write built on an aborted one."));
+                    if (previous.Txn.MayHaveCommitted && current.Txn.MayHaveCommitted) edges.Add(previous.Txn.Id, current.Txn.Id, Rel.WW);
+                }
+                previous = current;
+            }
+            if (order.Length > 0 && state.Appends.TryGetValue(order[^1], out var tail) && tail.Txn.MayHaveCommitted)
+                foreach (var u in state.Unread) edges.Add(tail.Txn.Id, u.Id, Rel.WW);
+        }
+        foreach (var r in reads)
+        {
+            var state = keys[r.Key];
+            if (r.Length > 0 && r.Length <= r.Items.Length && state.Appends.TryGetValue(r.Items[r.Length - 1], out var w) && w.Txn.MayHaveCommitted)
+                edges.Add(w.Txn.Id, r.Txn.Id, Rel.WR);
+            if (!r.Compatible) continue;
+            foreach (var next in NextWriters(state, r.Length)) edges.Add(r.Txn.Id, next.Id, Rel.RW);
+        }
+    }
+
+    /// <summary>The transactions whose appends come right after the first <paramref name="length"/> elements of the key's order.</summary>
+    private static IEnumerable<Txn> NextWriters(KeyState state, int length)
+    {
+        if (length < state.Order.Length)
+        {
+            if (state.Appends.TryGetValue(state.Order[length], out var next) && next.Txn.MayHaveCommitted) yield return next.Txn;
+            yield break;
+        }
+        foreach (var u in state.Unread) yield return u;
+    }
+
+    private void FindLostUpdates()
+    {
+        var groups = new Dictionary<(int Key, int Length), List<Txn>>();
+        foreach (var r in reads)
+        {
+            if (!r.Compatible || !r.Txn.Mops.Skip(r.Mop + 1).Any(m => m.Kind == MopKind.Append && m.Key == r.Key)) continue;
+            if (!groups.TryGetValue((r.Key, r.Length), out var list)) groups[(r.Key, r.Length)] = list = [];
+            list.Add(r.Txn);
+        }
+        foreach (var ((k, length), txns) in groups)
+        {
+            if (txns.Count < 2) continue;
+            var key = history.KeyOf(k);
+            var version = Value.List(keys[k].Order.Take(length).ToImmutableArray());
+            findings.Add(new("lost-update", [.. txns.Select(t => t.Position)], key, version,
+                $"{string.Join(", ", txns.Select(Name))} all read key {key} = {version} and then appended to it: each one's update was lost to the others."));
+        }
+    }
+
+    public Why? Explain(Txn a, Txn b, Rel rel)
+    {
+        switch (rel)
+        {
+            case Rel.WW:
+                foreach (var m in a.Mops)
+                {
+                    if (m.Kind != MopKind.Append) continue;
+                    var state = keys[m.Key];
+                    var mine = state.Appends[m.Arg ?? Value.Nil];
+                    if (mine.Intermediate || mine.OrderPosition < 0) continue;
+                    var p = mine.OrderPosition;
+                    if (p + 1 < state.Order.Length)
+                    {
+                        var next = state.Appends.GetValueOrDefault(state.Order[p + 1]);
+                        if (next?.Txn == b) return new Why.WriteWrite(history.KeyOf(m.Key), state.Order[p], state.Order[p + 1]);
+                    }
+                    else if (state.Unread.Contains(b))
+                        return new Why.WriteWrite(history.KeyOf(m.Key), state.Order[p], FirstAppend(b, m.Key));
+                }
+                return null;
+            case Rel.WR:
+                foreach (var r in ReadsBy(b))
+                    if (r.Length > 0 && keys[r.Key].Appends.GetValueOrDefault(r.Items[r.Length - 1])?.Txn == a)
+                        return new Why.WriteRead(history.KeyOf(r.Key), r.Items[r.Length - 1]);
+                return null;
+            case Rel.RW:
+                foreach (var r in ReadsBy(a))
+                {
+                    if (!r.Compatible || !NextWriters(keys[r.Key], r.Length).Contains(b)) continue;
+                    var state = keys[r.Key];
+                    var next = r.Length < state.Order.Length ? state.Order[r.Length] : FirstAppend(b, r.Key);
+                    return new Why.ReadWrite(history.KeyOf(r.Key), r.Length > 0 ? r.Items[r.Length - 1] : null, next);
+                }
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    private IEnumerable<ExternalRead> ReadsBy(Txn txn)
+    {
+        foreach (var m in txn.Mops)
+            if (m.Kind == MopKind.Read && readOf.TryGetValue((txn.Id, m.Key), out var i)) yield return reads[i];
+    }
+
+    private static Value FirstAppend(Txn txn, int key) =>
+        txn.Mops.First(m => m.Kind == MopKind.Append && m.Key == key).Arg ?? Value.Nil;
+
+    public string Render(Why why, string a, string b) => why switch
+    {
+        Why.WriteWrite w => $"{b} appended {w.Next} after {a} appended {w.Prev} to key {w.Key}",
+        Why.WriteRead w => $"{b} observed {a}'s append of {w.Value} to key {w.Key}",
+        Why.ReadWrite { Read: null } w => $"{a} read key {w.Key} before any append, and did not observe {b}'s append of {w.Next}",
+        Why.ReadWrite w => $"{a} read key {w.Key} up to {w.Read}, and did not observe {b}'s append of {w.Next}, which came next",
+        _ => why.ToString(),
+    };
+
+    private string Name(Txn txn) => "the transaction " + CycleText.Describe(txn, history);
+
+    private static string List(IEnumerable<Value> items) => Value.List(items.ToImmutableArray()).ToString();
+}
