@@ -199,7 +199,9 @@ public static class Txns
     /// <summary>
     /// Writes a history's client txns back in this language (one entry per txn, in invocation order, with
     /// each event's <see cref="Op.Time"/>), so that a failing generated history can be read, pasted into a
-    /// test and parsed again to the same ops. Nemesis ops are left out. Throws <see cref="ArgumentException"/>
+    /// test and parsed again to the same ops. Nemesis ops are left out. Micro-op names and letter keys may
+    /// also be keywords (as in EDN files): they are written as text, so such a history parses back with
+    /// strings in their place. Throws <see cref="ArgumentException"/>
     /// for a txn the language cannot say (another f, keys that are not a letter or a non-negative integer,
     /// an invocation that carries read results, a fail/info completion that differs from its invocation).
     /// </summary>
@@ -240,9 +242,10 @@ public static class Txns
         for (var j = 0; same && j < a.Length; j++)
         {
             var m = b[j];
-            var isRead = m.Items.Length == 3 && m.Items[0] == ReadName;
-            var expected = isRead && ok ? Value.List(ReadName, m.Items[1], Value.Nil) : m;
-            same = a[j] == expected;
+            var isRead = m.Items.Length == 3 && m.Items[0].AsText == "r";
+            same = isRead && ok
+                ? a[j].Items.Length == 3 && a[j].Items[0] == m.Items[0] && a[j].Items[1] == m.Items[1] && a[j].Items[2].IsNil
+                : a[j] == m;
         }
         if (!same)
             throw new ArgumentException($"position {position}: the invocation {invoked} is not its txn's micro-ops with nil reads ({mops})", nameof(invoked));
@@ -264,7 +267,7 @@ public static class Txns
         sb.Append(kind);
         var key = items[1];
         var intKey = false;
-        if (key.AsText is { Length: 1 } letter && char.IsAsciiLetterLower(letter[0]) && letter[0] != 'k' && key.Kind == ValueKind.String)
+        if (key.AsText is { Length: 1 } letter && char.IsAsciiLetterLower(letter[0]) && letter[0] != 'k')
         {
             sb.Append(letter[0]);
         }

@@ -144,4 +144,15 @@ public sealed class TxnsTests
 
         Assert.Throws<ArgumentException>(() => Txns.Format(h));
     }
+
+    [Fact]
+    public void Format_WhenNamesAndKeysAreKeywords_WritesThemAsText()
+    {
+        var invoked = Value.List(Value.List(Value.Keyword("append"), Value.Keyword("x"), Value.Of(1)), Value.List(Value.Keyword("r"), Value.Of(5), Value.Nil));
+        var done = Value.List(invoked.Items[0], Value.List(Value.Keyword("r"), Value.Of(5), Ints(2, 3)));
+        var h = new Ddia.Verify.History.History(
+            [new Op(0, 100, OpType.Invoke, 4, "txn", invoked), new Op(1, 200, OpType.Ok, 4, "txn", done)]);
+
+        Assert.Equal("p4 ax1 rk5[2,3] [100,200]", Txns.Format(h));
+    }
 }
