@@ -25,10 +25,12 @@ corpus: build
 	./ddia-verify corpus --corpora $(CORPORA)
 
 # Benchmarks: checkers (corpora per file and in total, generated 10^4..10^6-op histories) → bench/RESULTS.md;
+# the transactional checker on 10^4..10^6-transaction list-append histories → bench/TRANSACTIONS.md;
 # harness overhead (ops/s with a no-op client) → bench/HARNESS.md; Raft KV beside etcd 3.4 on 3 namespace nodes
 # (root, etcd-server installed; about 3 minutes) → bench/RAFT-VS-ETCD.md.
 bench:
 	dotnet run -c Release --project checkers/Ddia.Verify.Checkers.Benchmarks -- --corpora $(CORPORA) --out bench/RESULTS.md
+	dotnet run -c Release --project checkers/Ddia.Verify.Checkers.Benchmarks -- --transactions --runs 3 --out bench/TRANSACTIONS.md
 	dotnet run -c Release --project harness/Ddia.Verify.Harness.Benchmarks -- --out bench/HARNESS.md
 	dotnet run -c Release --project bench/Ddia.Verify.SystemBench -- --rounds 3 --out bench/RAFT-VS-ETCD.md
 

@@ -23,10 +23,12 @@ public static class Bench
     public static int Main(string[] args)
     {
         if (args is ["--child", var path]) return Child(path);
+        if (args is ["--txn-child", var n, var model, var r]) return TxnBench.Child(int.Parse(n, Inv), model, int.Parse(r, Inv));
         var corpora = Arg(args, "--corpora") ?? "../shared/corpora";
         var output = Arg(args, "--out") ?? "bench/RESULTS.md";
         var runs = int.Parse(Arg(args, "--runs") ?? "7", Inv);
         var sizes = (Arg(args, "--sizes") ?? "10000,100000,1000000").Split(',').Select(s => int.Parse(s, Inv)).ToArray();
+        if (args.Contains("--transactions")) return TxnBench.Run(args, output, sizes, runs);
 
         var md = new StringBuilder();
         md.AppendLine("# Checker benchmarks");

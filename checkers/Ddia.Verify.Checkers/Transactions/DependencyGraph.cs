@@ -34,50 +34,65 @@ public static class RelNames
 }
 
 /// <summary>Collects edges between transaction ids; duplicates are merged when the graph is built.</summary>
-public sealed class GraphBuilder(int nodes)
+public sealed class GraphBuilder(int nodes, int capacity = 1024)
 {
-    private long[] edges = new long[1024];   // from << 40 | to << 8 | rel
+    private int[] from = new int[Math.Max(capacity, 16)];
+    private long[] edges = new long[Math.Max(capacity, 16)];   // to << 8 | rel
     private int count;
 
     public int Nodes { get; } = nodes;
 
-    public void Add(int from, int to, Rel rel)
+    public void Add(int source, int target, Rel rel)
     {
-        if (from == to) return;   // a transaction never depends on itself here; self-contradictions are found elsewhere
-        if (count == edges.Length) Array.Resize(ref edges, edges.Length * 2);
-        edges[count++] = ((long)from << 40) | ((long)to << 8) | (byte)rel;
+        if (source == target) return;   // a transaction never depends on itself here; self-contradictions are found elsewhere
+        if (count == edges.Length)
+        {
+            Array.Resize(ref edges, edges.Length * 2);
+            Array.Resize(ref from, from.Length * 2);
+        }
+        from[count] = source;
+        edges[count++] = ((long)target << 8) | (byte)rel;
     }
 
-    /// <summary>Sorted adjacency (compressed rows), one entry per (from, to) with the union of its relations.</summary>
+    /// <summary>
+    /// Compressed rows, one entry per (from, to) with the union of its relations: a counting sort by
+    /// source (linear), then each short row sorted by target and merged.
+    /// </summary>
     public DependencyGraph Build()
     {
-        var span = edges.AsSpan(0, count);
-        span.Sort();
         var offsets = new int[Nodes + 1];
+        for (var i = 0; i < count; i++) offsets[from[i] + 1]++;
+        for (var v = 0; v < Nodes; v++) offsets[v + 1] += offsets[v];
+        var sorted = new long[count];
+        var fill = offsets[..^1];
+        for (var i = 0; i < count; i++) sorted[fill[from[i]]++] = edges[i];
+        from = [];
+        edges = [];
         var targets = new int[count];
         var rels = new Rel[count];
         var n = 0;
-        long previous = -1;
-        foreach (var edge in span)
+        var rows = new int[Nodes + 1];
+        for (var v = 0; v < Nodes; v++)
         {
-            var pair = edge >> 8;   // from and to
-            if (pair == previous)
+            var row = sorted.AsSpan(offsets[v], offsets[v + 1] - offsets[v]);
+            row.Sort();
+            for (var i = 0; i < row.Length; i++)
             {
-                rels[n - 1] |= (Rel)(byte)edge;
-                continue;
+                var to = (int)(row[i] >> 8);
+                if (i > 0 && (row[i - 1] >> 8) == to) rels[n - 1] |= (Rel)(byte)row[i];
+                else
+                {
+                    targets[n] = to;
+                    rels[n] = (Rel)(byte)row[i];
+                    n++;
+                }
             }
-            previous = pair;
-            targets[n] = (int)(pair & 0xFFFFFFFF);
-            rels[n] = (Rel)(byte)edge;
-            n++;
-            offsets[(int)(edge >> 40) + 1]++;
+            rows[v + 1] = n;
         }
-        for (var v = 0; v < Nodes; v++) offsets[v + 1] += offsets[v];
+        count = 0;
         Array.Resize(ref targets, n);
         Array.Resize(ref rels, n);
-        edges = [];
-        count = 0;
-        return new DependencyGraph(offsets, targets, rels);
+        return new DependencyGraph(rows, targets, rels);
     }
 }
 

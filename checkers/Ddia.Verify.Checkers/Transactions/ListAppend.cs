@@ -50,7 +50,7 @@ internal sealed class ListAppend : IEdgeExplainer
         foreach (var txn in history.Txns)
             if (txn.Committed) a.ReadsOf(txn);
         a.InferOrders();
-        var edges = new GraphBuilder(history.Txns.Count);
+        var edges = new GraphBuilder(history.Txns.Count, capacity: history.Txns.Count * 8);   // about 7 edges per transaction, real time included
         a.AddEdges(edges);
         a.FindLostUpdates();
         return new Analysis(edges, a.findings, a);
@@ -79,54 +79,55 @@ internal sealed class ListAppend : IEdgeExplainer
         return null;
     }
 
-    /// <summary>Checks a committed transaction's reads against each other and its own appends, and records its external reads.</summary>
+    /// <summary>
+    /// Checks a committed transaction's reads against each other and its own appends, and records its
+    /// external reads (the first read of each key). Transactions are short, so this scans micro-ops
+    /// instead of building per-transaction maps: it runs once per transaction of a million.
+    /// </summary>
     private void ReadsOf(Txn txn)
     {
         var mops = txn.Mops;
-        Dictionary<int, List<Value>>? state = null;        // key → what the txn should see next, once known
-        Dictionary<int, List<Value>>? ownAppends = null;   // key → its appends so far
         for (var m = 0; m < mops.Length; m++)
         {
             var mop = mops[m];
-            if (mop.Kind == MopKind.Append)
+            if (mop.Kind != MopKind.Read) continue;
+            var items = ReadItems(mop, txn, m);
+            var prior = -1;
+            for (var p = m - 1; p >= 0 && prior < 0; p--)
+                if (mops[p].Kind == MopKind.Read && mops[p].Key == mop.Key) prior = p;
+            // What the transaction itself appended to the key since its last read of it (or since it began).
+            List<Value> own = NoValues;
+            for (var p = prior + 1; p < m; p++)
+                if (mops[p].Kind == MopKind.Append && mops[p].Key == mop.Key)
+                {
+                    if (own == NoValues) own = [];
+                    own.Add(mops[p].Arg ?? Value.Nil);
+                }
+            var key = history.KeyOf(mop.Key);
+            if (prior >= 0)
             {
-                ownAppends ??= [];
-                if (!ownAppends.TryGetValue(mop.Key, out var own)) ownAppends[mop.Key] = own = [];
-                own.Add(mop.Arg ?? Value.Nil);
-                if (state is not null && state.TryGetValue(mop.Key, out var s)) s.Add(mop.Arg ?? Value.Nil);
+                var expected = ReadItems(mops[prior], txn, prior).AddRange(own);
+                if (!SameItems(expected.AsSpan(), items.AsSpan()))
+                {
+                    AddFinding(new("internal", [txn.Position], key, Value.List(expected),
+                        $"{Name(txn)} read key {key} = {List(items)}, but its own earlier read and appends mean it should have read {List(expected)}."));
+                    CheckElements(txn, mop.Key, items);
+                }
                 continue;
             }
-            var items = ReadItems(mop, txn, m);
-            var key = history.KeyOf(mop.Key);
-            CheckElements(txn, m, mop.Key, items);
-            for (var n = m + 1; n < mops.Length; n++)
-                if (mops[n].Kind == MopKind.Append && mops[n].Key == mop.Key && items.Contains(mops[n].Arg ?? Value.Nil))
-                    findings.Add(new("future-read", [txn.Position], key, mops[n].Arg,
-                        $"{Name(txn)} read key {key} = {List(items)}, which holds {mops[n].Arg}, an element the same transaction only appended later."));
-
-            state ??= [];
-            var ownSoFar = ownAppends?.GetValueOrDefault(mop.Key);
-            if (state.TryGetValue(mop.Key, out var expected))
+            if (own.Count > 0 && (items.Length < own.Count || !SameItems(items.AsSpan()[(items.Length - own.Count)..], own.ToArray())))
             {
-                if (!expected.SequenceEqual(items))
-                    findings.Add(new("internal", [txn.Position], key, Value.List(expected.ToImmutableArray()),
-                        $"{Name(txn)} read key {key} = {List(items)}, but its own earlier reads and appends mean it should have read {List(expected)}."));
+                AddFinding(new("internal", [txn.Position], key, Value.List(own.ToImmutableArray()),
+                    $"{Name(txn)} appended {List(own)} to key {key} and then read {List(items)}, which does not end with its own appends."));
+                CheckElements(txn, mop.Key, items);
+                continue;
             }
-            else
-            {
-                var ownCount = ownSoFar?.Count ?? 0;
-                if (ownCount > 0 && (items.Length < ownCount || !items.AsSpan()[(items.Length - ownCount)..].SequenceEqual(ownSoFar!.ToArray())))
-                    findings.Add(new("internal", [txn.Position], key, Value.List(ownSoFar!.ToImmutableArray()),
-                        $"{Name(txn)} appended {List(ownSoFar!)} to key {key} and then read {List(items)}, which does not end with its own appends."));
-                else
-                {
-                    readOf[(txn.Id, mop.Key)] = reads.Count;
-                    reads.Add(new ExternalRead(txn, m, mop.Key, items, items.Length - ownCount));
-                }
-            }
-            state[mop.Key] = [.. items];
+            readOf[(txn.Id, mop.Key)] = reads.Count;
+            reads.Add(new ExternalRead(txn, m, mop.Key, items, items.Length - own.Count));
         }
     }
+
+    private static readonly List<Value> NoValues = [];
 
     private static ImmutableArray<Value> ReadItems(Mop mop, Txn txn, int m)
     {
@@ -136,32 +137,63 @@ internal sealed class ListAppend : IEdgeExplainer
         return mop.Arg.Items;
     }
 
-    /// <summary>Duplicates, garbage, aborted and intermediate elements of one read.</summary>
-    private void CheckElements(Txn txn, int m, int k, ImmutableArray<Value> items)
+    private static bool SameItems(ReadOnlySpan<Value> a, ReadOnlySpan<Value> b)
     {
-        var key = history.KeyOf(k);
-        var appends = keys[k].Appends;
-        HashSet<Value>? seen = items.Length > 1 ? new(items.Length) : null;
-        foreach (var v in items)
-        {
-            if (seen is not null && !seen.Add(v))
-                findings.Add(new("duplicate-elements", [txn.Position], key, v,
-                    $"{Name(txn)} read key {key} = {List(items)}, in which {v} appears more than once."));
-            if (!appends.TryGetValue(v, out var writer))
-            {
-                findings.Add(new("garbage-read", [txn.Position], key, v,
-                    $"{Name(txn)} read key {key} = {List(items)}, but no transaction ever appended {v} to it."));
-                continue;
-            }
-            if (writer.Txn.Outcome == OpType.Fail)
-                findings.Add(new("G1a", [txn.Position, writer.Txn.Position], key, v,
-                    $"{Name(txn)} read key {key} = {List(items)}, including {v}, which was appended by {Name(writer.Txn)}, a transaction that failed (aborted read)."));
-        }
-        if (items.Length > 0 && appends.TryGetValue(items[^1], out var last) && last.Intermediate && last.Txn != txn)
-            findings.Add(new("G1b", [txn.Position, last.Txn.Position], key, items[^1],
-                $"{Name(txn)} read key {key} = {List(items)}, ending in {items[^1]}, which {Name(last.Txn)} appended but then appended to again in the same transaction (intermediate read)."));
+        if (a.Length != b.Length) return false;
+        for (var i = 0; i < a.Length; i++)
+            if (!ReferenceEquals(a[i], b[i]) && !a[i].Equals(b[i])) return false;
+        return true;
     }
 
+    /// <summary>The elements of a read no valid history can hold: duplicates, garbage (never appended), aborted appends.</summary>
+    private List<(int Index, string Kind)> BadElements(int k, ImmutableArray<Value> items)
+    {
+        var bad = new List<(int, string)>();
+        var appends = keys[k].Appends;
+        var seen = new HashSet<Value>(items.Length);
+        for (var i = 0; i < items.Length; i++)
+        {
+            var v = items[i];
+            if (!seen.Add(v)) bad.Add((i, "duplicate-elements"));
+            if (!appends.TryGetValue(v, out var writer)) bad.Add((i, "garbage-read"));
+            else if (writer.Txn.Outcome == OpType.Fail) bad.Add((i, "G1a"));
+        }
+        return bad;
+    }
+
+    private void CheckElements(Txn txn, int k, ImmutableArray<Value> items, List<(int Index, string Kind)>? bad = null, int length = int.MaxValue)
+    {
+        var key = history.KeyOf(k);
+        foreach (var (i, kind) in bad ?? BadElements(k, items))
+        {
+            if (i >= length) break;
+            var v = items[i];
+            var writer = keys[k].Appends.GetValueOrDefault(v);
+            AddFinding(kind switch
+            {
+                "duplicate-elements" => new(kind, [txn.Position], key, v, $"{Name(txn)} read key {key} = {List(items.Take(length))}, in which {v} appears more than once."),
+                "garbage-read" => new(kind, [txn.Position], key, v, $"{Name(txn)} read key {key} = {List(items.Take(length))}, but no transaction ever appended {v} to it."),
+                _ => new(kind, [txn.Position, writer!.Txn.Position], key, v,
+                    $"{Name(txn)} read key {key} = {List(items.Take(length))}, including {v}, which was appended by {Name(writer.Txn)}, a transaction that failed (aborted read)."),
+            });
+        }
+    }
+
+    /// <summary>At most this many findings of one kind per key: a broken order would otherwise repeat itself in every later read.</summary>
+    private const int FindingsPerKindAndKey = 10;
+    private readonly Dictionary<(string, Value?), int> findingCounts = [];
+
+    private void AddFinding(Finding f)
+    {
+        var n = findingCounts.GetValueOrDefault((f.Kind, f.Key));
+        findingCounts[(f.Kind, f.Key)] = n + 1;
+        if (n < FindingsPerKindAndKey) findings.Add(f);
+    }
+
+    /// <summary>
+    /// The longest read of each key is its version order. Every other read must be a prefix of it; the
+    /// order's own elements are checked once, and a read inherits the problems of the prefix it saw.
+    /// </summary>
     private void InferOrders()
     {
         foreach (var r in reads)
@@ -169,28 +201,56 @@ internal sealed class ListAppend : IEdgeExplainer
             var state = keys[r.Key];
             if (r.Items.Length > state.Order.Length) (state.Order, state.OrderReader) = (r.Items, r.Txn);
         }
-        // Appends no committed read saw come after everything observed; their order among themselves is unknown.
+        var bad = new List<(int Index, string Kind)>?[keys.Length];
         for (var k = 0; k < keys.Length; k++)
         {
             var state = keys[k];
             for (var i = 0; i < state.Order.Length; i++)
                 if (state.Appends.TryGetValue(state.Order[i], out var a) && a.OrderPosition < 0) a.OrderPosition = i;
+            // Appends no committed read saw come after everything observed; their order among themselves is unknown.
             foreach (var a in state.Appends.Values)
                 if (a.OrderPosition < 0 && a.Txn.MayHaveCommitted && (state.Unread.Count == 0 || state.Unread[^1] != a.Txn))
                     state.Unread.Add(a.Txn);   // a transaction's appends to one key are indexed one after another
+            if (state.Order.Length > 0) bad[k] = BadElements(k, state.Order);
         }
         var reported = new HashSet<int>();
         for (var i = 0; i < reads.Count; i++)
         {
             var r = reads[i];
-            var order = keys[r.Key].Order;
-            if (order.AsSpan(0, r.Items.Length).SequenceEqual(r.Items.AsSpan())) continue;
-            reads[i] = r with { Compatible = false };
-            if (!reported.Add(r.Key)) continue;
+            var state = keys[r.Key];
             var key = history.KeyOf(r.Key);
-            var other = keys[r.Key].OrderReader!;
-            findings.Add(new("incompatible-order", [r.Txn.Position, other.Position], key, Value.List(Value.List(r.Items), Value.List(order)),
-                $"{Name(r.Txn)} read key {key} = {List(r.Items)} and {Name(other)} read {List(order)}: neither is a prefix of the other, so they cannot come from one order of appends."));
+            if (SameItems(state.Order.AsSpan(0, r.Items.Length), r.Items.AsSpan()))
+            {
+                if (bad[r.Key] is { Count: > 0 } b && b[0].Index < r.Items.Length) CheckElements(r.Txn, r.Key, state.Order, b, r.Items.Length);
+                FutureReads(r, state, position => position < r.Items.Length);
+            }
+            else
+            {
+                reads[i] = r with { Compatible = false };
+                CheckElements(r.Txn, r.Key, r.Items);
+                FutureReads(r, state, position => r.Items.Contains(state.Order[position]));
+                if (reported.Add(r.Key))
+                    findings.Add(new("incompatible-order", [r.Txn.Position, state.OrderReader!.Position], key, Value.List(Value.List(r.Items), Value.List(state.Order)),
+                        $"{Name(r.Txn)} read key {key} = {List(r.Items)} and {Name(state.OrderReader)} read {List(state.Order)}: neither is a prefix of the other, so they cannot come from one order of appends."));
+            }
+            if (r.Length > 0 && state.Appends.TryGetValue(r.Items[r.Length - 1], out var last) && last.Intermediate && last.Txn != r.Txn)
+                AddFinding(new("G1b", [r.Txn.Position, last.Txn.Position], key, r.Items[r.Length - 1],
+                    $"{Name(r.Txn)} read key {key} = {List(r.Items)}, ending in {r.Items[r.Length - 1]}, which {Name(last.Txn)} appended but then appended to again in the same transaction (intermediate read)."));
+        }
+    }
+
+    /// <summary>A read that holds an element its own transaction appends only later.</summary>
+    private void FutureReads(ExternalRead r, KeyState state, Func<int, bool> inRead)
+    {
+        var mops = r.Txn.Mops;
+        for (var n = r.Mop + 1; n < mops.Length; n++)
+        {
+            if (mops[n].Kind != MopKind.Append || mops[n].Key != r.Key) continue;
+            var position = state.Appends[mops[n].Arg ?? Value.Nil].OrderPosition;
+            if (position < 0 || !inRead(position)) continue;
+            var key = history.KeyOf(r.Key);
+            AddFinding(new("future-read", [r.Txn.Position], key, mops[n].Arg,
+                $"{Name(r.Txn)} read key {key} = {List(r.Items)}, which holds {mops[n].Arg}, an element the same transaction only appended later."));
         }
     }
 
@@ -222,7 +282,14 @@ internal sealed class ListAppend : IEdgeExplainer
             if (r.Length > 0 && r.Length <= r.Items.Length && state.Appends.TryGetValue(r.Items[r.Length - 1], out var w) && w.Txn.MayHaveCommitted)
                 edges.Add(w.Txn.Id, r.Txn.Id, Rel.WR);
             if (!r.Compatible) continue;
-            foreach (var next in NextWriters(state, r.Length)) edges.Add(r.Txn.Id, next.Id, Rel.RW);
+            if (r.Length < state.Order.Length)
+            {
+                if (state.Appends.TryGetValue(state.Order[r.Length], out var next) && next.Txn.MayHaveCommitted) edges.Add(r.Txn.Id, next.Txn.Id, Rel.RW);
+            }
+            else
+            {
+                foreach (var u in state.Unread) edges.Add(r.Txn.Id, u.Id, Rel.RW);
+            }
         }
     }
 
@@ -239,21 +306,32 @@ internal sealed class ListAppend : IEdgeExplainer
 
     private void FindLostUpdates()
     {
-        var groups = new Dictionary<(int Key, int Length), List<Txn>>();
+        // Most versions are read-then-appended by one transaction at most: keep the first, list only the rest.
+        var first = new Dictionary<(int Key, int Length), Txn>();
+        Dictionary<(int Key, int Length), List<Txn>>? more = null;
         foreach (var r in reads)
         {
-            if (!r.Compatible || !r.Txn.Mops.Skip(r.Mop + 1).Any(m => m.Kind == MopKind.Append && m.Key == r.Key)) continue;
-            if (!groups.TryGetValue((r.Key, r.Length), out var list)) groups[(r.Key, r.Length)] = list = [];
+            if (!r.Compatible || !AppendsLater(r)) continue;
+            if (first.TryAdd((r.Key, r.Length), r.Txn)) continue;
+            more ??= [];
+            if (!more.TryGetValue((r.Key, r.Length), out var list)) more[(r.Key, r.Length)] = list = [first[(r.Key, r.Length)]];
             list.Add(r.Txn);
         }
-        foreach (var ((k, length), txns) in groups)
+        foreach (var ((k, length), txns) in more ?? [])
         {
-            if (txns.Count < 2) continue;
             var key = history.KeyOf(k);
             var version = Value.List(keys[k].Order.Take(length).ToImmutableArray());
-            findings.Add(new("lost-update", [.. txns.Select(t => t.Position)], key, version,
+            AddFinding(new("lost-update", [.. txns.Select(t => t.Position)], key, version,
                 $"{string.Join(", ", txns.Select(Name))} all read key {key} = {version} and then appended to it: each one's update was lost to the others."));
         }
+    }
+
+    private static bool AppendsLater(ExternalRead r)
+    {
+        var mops = r.Txn.Mops;
+        for (var n = r.Mop + 1; n < mops.Length; n++)
+            if (mops[n].Kind == MopKind.Append && mops[n].Key == r.Key) return true;
+        return false;
     }
 
     public Why? Explain(Txn a, Txn b, Rel rel)
@@ -266,7 +344,7 @@ internal sealed class ListAppend : IEdgeExplainer
                     if (m.Kind != MopKind.Append) continue;
                     var state = keys[m.Key];
                     var mine = state.Appends[m.Arg ?? Value.Nil];
-                    if (mine.Intermediate || mine.OrderPosition < 0) continue;
+                    if (mine.OrderPosition < 0) continue;
                     var p = mine.OrderPosition;
                     if (p + 1 < state.Order.Length)
                     {

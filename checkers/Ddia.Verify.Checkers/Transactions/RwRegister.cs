@@ -41,7 +41,7 @@ internal sealed class RwRegister : IEdgeExplainer
         foreach (var txn in history.Txns)
             if (txn.Committed) a.ReadsOf(txn, options.WfrKeys);
         if (options.SequentialKeys || options.LinearizableKeys) a.OrderBySessions(options.LinearizableKeys);
-        var edges = new GraphBuilder(history.Txns.Count);
+        var edges = new GraphBuilder(history.Txns.Count, capacity: history.Txns.Count * 8);   // about 7 edges per transaction, real time included
         a.AddEdges(edges);
         a.FindLostUpdates();
         return new Analysis(edges, a.findings, a);

@@ -133,18 +133,20 @@ public sealed class TransactionalChecker(TxnWorkload workload, TxnCheckOptions? 
     /// </summary>
     private static void AddOrderEdges(TxnHistory txns, GraphBuilder edges)
     {
-        var byPosition = new Dictionary<int, Txn>(txns.Txns.Count * 2);
+        var byPosition = new int[txns.History.Count];
+        Array.Fill(byPosition, -1);
         foreach (var t in txns.Txns)
         {
             if (!t.MayHaveCommitted) continue;
-            byPosition[t.Invoke] = t;
-            if (t.Outcome == OpType.Ok) byPosition[t.Complete] = t;
+            byPosition[t.Invoke] = t.Id;
+            if (t.Outcome == OpType.Ok) byPosition[t.Complete] = t.Id;
         }
         var lastOfProcess = new Dictionary<int, Txn>();
         var frontier = new List<Txn>();
-        for (var p = 0; p < txns.History.Count; p++)
+        for (var p = 0; p < byPosition.Length; p++)
         {
-            if (!byPosition.TryGetValue(p, out var t)) continue;
+            if (byPosition[p] < 0) continue;
+            var t = txns.Txns[byPosition[p]];
             if (t.Invoke == p)
             {
                 foreach (var f in frontier) edges.Add(f.Id, t.Id, Rel.Realtime);
