@@ -100,8 +100,9 @@ public sealed class SimulatedHistory
 
     /// <summary>
     /// ReadCommitted only (empty otherwise): pairs of txns that completed ok and both wrote a key after
-    /// reading the same committed version of it (the version seen by each one's last read of the key
-    /// before its own first write to it; a version is what one commit installed).
+    /// reading the same committed version of it: the version seen by each one's external read of the key
+    /// (its first read of it, which comes before its first write to it). A version is what one commit
+    /// installed, so for list-append both reads returned the same list, and for rw-register the same value.
     /// </summary>
     public IReadOnlyList<LostUpdate> LostUpdates { get; }
 }

@@ -367,11 +367,12 @@ internal sealed class TxnEngine(TxnSimulation s)
             siCommits.Add(new SiTxn(c.Position, c.Snapshot, seq, [.. reads], [.. writes]));
             return;
         }
-        // ReadCommitted: for each key written, the version its last read before the first write saw.
+        // ReadCommitted: for each key written after being read, the version its external read (the first read
+        // of the key, before any write to it) saw.
         for (var i = 0; i < c.Mops; i++)
         {
             if (!c.Writes[i] || !FirstWriteOfKey(c, i)) continue;
-            for (var j = i - 1; j >= 0; j--)
+            for (var j = 0; j < i; j++)
             {
                 if (c.Writes[j] || c.Keys[j] != c.Keys[i]) continue;
                 rcUpdates.Add((c.Keys[i].Id, c.VersionSeen[j], c.Position));

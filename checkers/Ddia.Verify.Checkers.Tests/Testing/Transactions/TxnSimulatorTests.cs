@@ -186,14 +186,13 @@ public sealed class TxnSimulatorTests
                 var b = h[h.CompletionOf(second)];
                 Assert.Equal(OpType.Ok, a.Type);
                 Assert.Equal(OpType.Ok, b.Type);
-                // Both read the key before writing it, and saw the same thing (list-append: the same list).
+                // Both read the key before writing it, and saw the same thing (a list, or a unique value).
                 var readA = ReadBeforeWrite(a.Value, key);
-                var readB = ReadBeforeWrite(b.Value, key);
                 Assert.NotNull(readA);
-                Assert.NotNull(readB);
-                if (workload == TxnWorkload.ListAppend) Assert.Equal(readA, readB);
+                Assert.True(readA == ReadBeforeWrite(b.Value, key), $"seed {seed}: {first} {a.Value} vs {second} {b.Value}");
             }
             Assert.Empty(s.DangerousPairs);
+            Assert.Equal(Independent.SameReadThenWrite(s), s.LostUpdates.ToHashSet());
         }
         Assert.True(withLoss >= 8, $"only {withLoss} of 10 seeds lost an update");
     }
@@ -223,16 +222,11 @@ public sealed class TxnSimulatorTests
         Assert.True(writes.Count(w => w.Value == 50) >= writes.Count - 5);
     }
 
+    /// <summary>What the txn's first access of the key read, if it was a read and the txn later wrote the key.</summary>
     private static Value? ReadBeforeWrite(Value txn, Value key)
     {
-        Value? seen = null;
-        foreach (var m in txn.Items)
-        {
-            if (m.Items[1] != key) continue;
-            if (m.Items[0].AsText != "r") return seen;
-            seen = m.Items[2];
-        }
-        return null;
+        var accesses = txn.Items.Where(m => m.Items[1] == key).ToList();
+        return accesses[0].Items[0].AsText == "r" && accesses.Any(m => m.Items[0].AsText != "r") ? accesses[0].Items[2] : null;
     }
 
     /// <summary>Per-key state of a database replayed from micro-ops: a list (append) or a register (w).</summary>
@@ -318,21 +312,25 @@ public sealed class TxnSimulatorTests
             reader.Items.Where(m => m.Items[0].AsText == "r").Select(m => m.Items[1])
                 .Intersect(writer.Items.Where(m => m.Items[0].AsText != "r").Select(m => m.Items[1])).Any();
 
-        /// <summary>Ok txn pairs that read the same list of a key and then both appended to it.</summary>
-        public static List<(int, int)> SameReadThenWrite(SimulatedHistory s)
+        /// <summary>
+        /// Ok txn pairs whose external reads of a key returned the same thing and that both wrote the key
+        /// (a list, or a register value, stands for one version because every written value is unique).
+        /// </summary>
+        public static HashSet<LostUpdate> SameReadThenWrite(SimulatedHistory s)
         {
             var h = s.History;
-            var found = new List<(int, int)>();
-            var seen = new Dictionary<(Value, Value), int>();
+            var found = new HashSet<LostUpdate>();
+            var seen = new Dictionary<(Value, Value), List<int>>();
             for (var p = 0; p < h.Count; p++)
             {
                 if (!h[p].IsInvoke || h.OutcomeOf(p) != OpType.Ok) continue;
                 var done = h[h.CompletionOf(p)].Value;
                 foreach (var key in done.Items.Select(m => m.Items[1]).Distinct())
                 {
-                    if (ReadBeforeWrite(done, key) is not { } read || !done.Items.Any(m => m.Items[1] == key && m.Items[0].AsText != "r")) continue;
-                    if (seen.TryGetValue((key, read), out var other)) found.Add((other, p));
-                    else seen[(key, read)] = p;
+                    if (ReadBeforeWrite(done, key) is not { } read) continue;
+                    if (!seen.TryGetValue((key, read), out var others)) seen[(key, read)] = others = [];
+                    foreach (var other in others) found.Add(new LostUpdate(other, p, key));
+                    others.Add(p);
                 }
             }
             return found;
