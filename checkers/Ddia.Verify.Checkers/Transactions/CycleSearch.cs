@@ -157,9 +157,17 @@ internal static class CycleSearch
             queue = new int[size];
         }
 
+        /// <summary>
+        /// After the first cycle, this many more start edges are tried and the shortest cycle kept:
+        /// short cycles make short explanations, and the extra searches are cheap next to the first.
+        /// </summary>
+        private const int ExtraTries = 32;
+
         public ((int From, int To, Rel Rel)[]? Cycle, bool OutOfTime) Find()
         {
             var steps = 0L;
+            (int, int, Rel)[]? best = null;
+            var extra = 0;
             for (var a = 0; a < g.Nodes; a++)
             {
                 if (component[a] < 0) continue;
@@ -172,11 +180,12 @@ internal static class CycleSearch
                     var start = Next(0, spec.First);
                     if (start < 0) continue;
                     var found = Search(a, b, start, ref steps);
-                    if (found is { } path) return (path, false);
-                    if (steps < 0) return (null, true);
+                    if (steps < 0) return (best, best is null);
+                    if (found is not null && (best is null || found.Length < best.Length)) best = found;
+                    if (best is not null && (best.Length == 2 || ++extra > ExtraTries)) return (best, false);
                 }
             }
-            return (null, false);
+            return (best, false);
         }
 
         /// <summary>State after taking an edge labelled <paramref name="rel"/>, or -1 if the spec forbids it.</summary>

@@ -43,7 +43,14 @@ public sealed record TxnCheckResult(
     ImmutableArray<CycleFinding> Cycles,
     ImmutableArray<Finding> Findings,
     TxnStats Stats,
-    string? UnknownReason);
+    string? UnknownReason)
+{
+    /// <summary>Whether one model holds: ruled out by an anomaly found, undecided when the check could not finish, else valid.</summary>
+    public Validity VerdictFor(string model) =>
+        ConsistencyModels.Impossible(AnomalyTypes).Contains(ConsistencyModels.Canonical(model) ?? model) ? Validity.Invalid
+        : UnknownReason is not null || AnomalyTypes.Any(UnknownAnomalies.IsUnknown) ? Validity.Unknown
+        : Validity.Valid;
+}
 
 /// <summary>
 /// Elle-style checker for transactional histories (list-append or rw-register): infers dependencies,

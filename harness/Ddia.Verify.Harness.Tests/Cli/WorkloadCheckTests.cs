@@ -27,6 +27,7 @@ public class WorkloadCheckTests(ScratchDir dir) : IClassFixture<ScratchDir>
         var run = Cli.Run("check", path, "--workload", "list-append", "--consistency-models", "serializable");
         AssertExit(ExitCodes.Invalid, run);
         Assert.Contains("verdict   INVALID", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("models    serializable (ruled out)", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("anomalies G2-item", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("not       repeatable-read", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("a contradiction!", run.Stdout, StringComparison.Ordinal);
@@ -40,6 +41,7 @@ public class WorkloadCheckTests(ScratchDir dir) : IClassFixture<ScratchDir>
         var run = Cli.Run("check", path, "--workload", "list-append", "--consistency-models", "snapshot-isolation");
         AssertExit(ExitCodes.Valid, run);
         Assert.Contains("G2-item", run.Stdout, StringComparison.Ordinal);   // found and named, but allowed by SI
+        Assert.Contains("models    snapshot-isolation (holds)", run.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

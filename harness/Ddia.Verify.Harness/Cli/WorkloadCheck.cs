@@ -76,7 +76,7 @@ public static class WorkloadCheck
         var r = o.Result;
         if (r.Detail is TxnCheckResult t)
         {
-            sb.AppendLine(inv, $"models    {string.Join(", ", t.Models)}");
+            sb.AppendLine(inv, $"models    {string.Join(", ", t.Models.Select(m => $"{m} ({Holds(t.VerdictFor(m))})"))}");
             sb.AppendLine(inv, $"verdict   {Verdict(r.Validity, r.Error)}");
             sb.AppendLine(inv, $"checked   {t.Stats.Ok} ok, {t.Stats.Info} info, {t.Stats.Fail} failed transactions; {t.Stats.Edges} dependency edges; " +
                                $"{t.Stats.Components} cyclic components; {Ms(t.Stats.Infer + t.Stats.Graph + t.Stats.Cycles)}");
@@ -130,6 +130,13 @@ public static class WorkloadCheck
     }
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    private static string Holds(Validity v) => v switch
+    {
+        Validity.Valid => "holds",
+        Validity.Invalid => "ruled out",
+        _ => "undecided",
+    };
 
     private static string Verdict(Validity v, string? error) => v switch
     {
