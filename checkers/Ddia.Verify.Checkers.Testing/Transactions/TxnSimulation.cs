@@ -10,7 +10,7 @@ public enum TxnIsolation
     Serializable,
     /// <summary>Reads from a snapshot taken at the txn's start, first-committer-wins on written keys.</summary>
     SnapshotIsolation,
-    /// <summary>Each read sees the latest committed state when it runs; no conflict detection.</summary>
+    /// <summary>Each read sees the latest committed state when it runs; write locks to commit, no conflict detection.</summary>
     ReadCommitted,
 }
 

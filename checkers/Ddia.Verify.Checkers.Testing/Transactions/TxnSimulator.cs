@@ -27,7 +27,11 @@ namespace Ddia.Verify.Checkers.Testing.Transactions;
 /// a txn that committed after the snapshot wrote a key it writes (first committer wins), else installs
 /// its writes.</item>
 /// <item>ReadCommitted: each micro-op runs at a step of its own, a read seeing the latest committed state
-/// plus the txn's own writes; a commit step installs the writes, with no conflict check.</item>
+/// plus the txn's own writes; a commit step installs the writes, with no conflict check. A write first
+/// takes the key's write lock, held to commit, as real RC databases do (a txn waits for a lock, and one
+/// whose wait would be a deadlock aborts, completing fail): so no one installs a write to a key between a
+/// txn's write of it and its commit, and what a txn read of its own writes stays in the key's final order.
+/// Lost updates still happen: two txns read the same version, one commits, then the other writes.</item>
 /// </list>
 /// <para>
 /// Keys: an active window of <see cref="TxnSimulation.ActiveKeys"/> integer keys; each micro-op picks
@@ -75,6 +79,7 @@ internal sealed class TxnEngine(TxnSimulation s)
         public readonly Value Key = key;
         public readonly Value ReadNil = Mop(Txns.ReadName, key, Value.Nil);
         public int Issued;                      // writes given out so far
+        public Client? Holder;                  // RC: the txn holding the key's write lock
         public Value[] Elements = new Value[4]; // committed values, in commit order
         public int Length;                      // how many of Elements are committed
         public int Versions;                    // commits that wrote the key (RC: the version a read sees)
@@ -98,6 +103,7 @@ internal sealed class TxnEngine(TxnSimulation s)
         public OpType Outcome;
         public int Snapshot;
         public bool AnyRead;
+        public KeyState? WaitingFor;            // RC: the key whose write lock it waits for
     }
 
     private readonly Random random = new(s.Seed);
@@ -248,6 +254,12 @@ internal sealed class TxnEngine(TxnSimulation s)
                 break;
             default:
                 var at = c.Next++;
+                if (c.Writes[at] && !Lock(c, c.Keys[at]))
+                {
+                    c.Next--;   // try this micro-op again at a later step
+                    break;
+                }
+                if (c.Phase == Phase.Done) break;   // a deadlock victim
                 if (!c.Writes[at])
                 {
                     c.VersionSeen[at] = c.Keys[at].Versions;
@@ -260,6 +272,45 @@ internal sealed class TxnEngine(TxnSimulation s)
 
     /// <summary>A micro-op [f k v]; Value.List(params) would copy its argument array, a waste in the hot loop.</summary>
     private static Value Mop(Value f, Value k, Value v) => Value.List(ImmutableCollectionsMarshal.AsImmutableArray(new[] { f, k, v }));
+
+    /// <summary>
+    /// RC write locks, held to commit as real databases hold them: they keep each key's version order the
+    /// one a txn saw when it read its own writes. False if the txn must wait; a txn whose wait would close a
+    /// cycle (a deadlock) is aborted instead (its phase is then Done), and then true.
+    /// </summary>
+    private bool Lock(Client c, KeyState k)
+    {
+        if (k.Holder is null || k.Holder == c)
+        {
+            k.Holder = c;
+            c.WaitingFor = null;
+            return true;
+        }
+        // Waits never form a cycle (the txn that would close one is aborted), so the chain ends within Processes hops.
+        var hops = 0;
+        for (var owner = k.Holder; owner?.WaitingFor is { } next && hops++ <= s.Processes; owner = next.Holder)
+        {
+            if (next.Holder != c) continue;
+            Abort(c);
+            return true;
+        }
+        c.WaitingFor = k;
+        return false;
+    }
+
+    private static void Abort(Client c)
+    {
+        Unlock(c);
+        if (c.Outcome == OpType.Ok) c.Outcome = OpType.Fail;
+        c.Phase = Phase.Done;
+    }
+
+    private static void Unlock(Client c)
+    {
+        c.WaitingFor = null;
+        for (var i = 0; i < c.Mops; i++)
+            if (c.Keys[i].Holder == c) c.Keys[i].Holder = null;
+    }
 
     private static int SnapshotLength(KeyState k, int snapshot)
     {
@@ -345,6 +396,7 @@ internal sealed class TxnEngine(TxnSimulation s)
             k.History?.Add((seq, k.Length));
         }
         if (c.Outcome == OpType.Ok) RecordTruth(c, seq);
+        if (s.Isolation == TxnIsolation.ReadCommitted) Unlock(c);
         c.Phase = Phase.Done;
     }
 

@@ -127,6 +127,7 @@ public sealed class TxnSimulatorTests
     [Theory]
     [InlineData(TxnIsolation.Serializable)]
     [InlineData(TxnIsolation.SnapshotIsolation)]
+    [InlineData(TxnIsolation.ReadCommitted)]   // its write locks keep reads of own writes in the final order
     public void ListAppendReads_ArePrefixesOfTheFinalLists(TxnIsolation isolation) =>
         TxnGens.Simulated(new TxnSimulation
         {
