@@ -32,8 +32,8 @@ internal sealed class ListAppend : IEdgeExplainer
 
     private readonly TxnHistory history;
     private readonly KeyState[] keys;
-    private readonly List<ExternalRead> reads = [];
-    private readonly Dictionary<(int Txn, int Key), int> readOf = [];   // → index in reads
+    private readonly List<ExternalRead> reads;
+    private Dictionary<(int Txn, int Key), int>? readOf;   // → index in reads; built when the first edge is explained
     private readonly List<Finding> findings = [];
 
     private ListAppend(TxnHistory history)
@@ -41,6 +41,7 @@ internal sealed class ListAppend : IEdgeExplainer
         this.history = history;
         keys = new KeyState[history.Keys.Count];
         for (var k = 0; k < keys.Length; k++) keys[k] = new KeyState();
+        reads = new List<ExternalRead>(history.Txns.Count);
     }
 
     public static Analysis Analyze(TxnHistory history)
@@ -122,7 +123,6 @@ internal sealed class ListAppend : IEdgeExplainer
                 CheckElements(txn, mop.Key, items);
                 continue;
             }
-            readOf[(txn.Id, mop.Key)] = reads.Count;
             reads.Add(new ExternalRead(txn, m, mop.Key, items, items.Length - own.Count));
         }
     }
@@ -222,13 +222,13 @@ internal sealed class ListAppend : IEdgeExplainer
             if (SameItems(state.Order.AsSpan(0, r.Items.Length), r.Items.AsSpan()))
             {
                 if (bad[r.Key] is { Count: > 0 } b && b[0].Index < r.Items.Length) CheckElements(r.Txn, r.Key, state.Order, b, r.Items.Length);
-                FutureReads(r, state, position => position < r.Items.Length);
+                FutureReads(r, state, compatible: true);
             }
             else
             {
                 reads[i] = r with { Compatible = false };
                 CheckElements(r.Txn, r.Key, r.Items);
-                FutureReads(r, state, position => r.Items.Contains(state.Order[position]));
+                FutureReads(r, state, compatible: false);
                 if (reported.Add(r.Key))
                     findings.Add(new("incompatible-order", [r.Txn.Position, state.OrderReader!.Position], key, Value.List(Value.List(r.Items), Value.List(state.Order)),
                         $"{Name(r.Txn)} read key {key} = {List(r.Items)} and {Name(state.OrderReader)} read {List(state.Order)}: neither is a prefix of the other, so they cannot come from one order of appends."));
@@ -240,14 +240,15 @@ internal sealed class ListAppend : IEdgeExplainer
     }
 
     /// <summary>A read that holds an element its own transaction appends only later.</summary>
-    private void FutureReads(ExternalRead r, KeyState state, Func<int, bool> inRead)
+    private void FutureReads(ExternalRead r, KeyState state, bool compatible)
     {
         var mops = r.Txn.Mops;
         for (var n = r.Mop + 1; n < mops.Length; n++)
         {
             if (mops[n].Kind != MopKind.Append || mops[n].Key != r.Key) continue;
             var position = state.Appends[mops[n].Arg ?? Value.Nil].OrderPosition;
-            if (position < 0 || !inRead(position)) continue;
+            // A read that is a prefix of the order holds exactly the elements before its length.
+            if (position < 0 || !(compatible ? position < r.Items.Length : r.Items.Contains(state.Order[position]))) continue;
             var key = history.KeyOf(r.Key);
             AddFinding(new("future-read", [r.Txn.Position], key, mops[n].Arg,
                 $"{Name(r.Txn)} read key {key} = {List(r.Items)}, which holds {mops[n].Arg}, an element the same transaction only appended later."));
@@ -377,7 +378,17 @@ internal sealed class ListAppend : IEdgeExplainer
     private IEnumerable<ExternalRead> ReadsBy(Txn txn)
     {
         foreach (var m in txn.Mops)
-            if (m.Kind == MopKind.Read && readOf.TryGetValue((txn.Id, m.Key), out var i)) yield return reads[i];
+            if (m.Kind == MopKind.Read && ReadIndex().TryGetValue((txn.Id, m.Key), out var i)) yield return reads[i];
+    }
+
+    private Dictionary<(int Txn, int Key), int> ReadIndex()
+    {
+        if (readOf is null)
+        {
+            readOf = new Dictionary<(int, int), int>(reads.Count);
+            for (var i = 0; i < reads.Count; i++) readOf[(reads[i].Txn.Id, reads[i].Key)] = i;
+        }
+        return readOf;
     }
 
     private static Value FirstAppend(Txn txn, int key) =>
