@@ -23,7 +23,7 @@ public static class Bench
     public static int Main(string[] args)
     {
         if (args is ["--child", var path]) return Child(path);
-        if (args is ["--txn-child", var n, var model, var r]) return TxnBench.Child(int.Parse(n, Inv), model, int.Parse(r, Inv));
+        if (args is ["--txn-child", var n, var model, var r, var database]) return TxnBench.Child(int.Parse(n, Inv), model, int.Parse(r, Inv), database);
         var corpora = Arg(args, "--corpora") ?? "../shared/corpora";
         var output = Arg(args, "--out") ?? "bench/RESULTS.md";
         var runs = int.Parse(Arg(args, "--runs") ?? "7", Inv);
