@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using Ddia.Verify.Checkers.Testing.Transactions;
 using Ddia.Verify.Checkers.Transactions;
-using Workload = Ddia.Verify.Checkers.Transactions.TxnWorkload;
 
 namespace Ddia.Verify.Checkers.Benchmarks;
 
@@ -67,7 +66,7 @@ public static class TxnBench
             Isolation = database == "snapshot-isolation" ? TxnIsolation.SnapshotIsolation : TxnIsolation.Serializable,
             Transactions = n, Processes = 10, MinMops = 1, MaxMops = 4, ActiveKeys = 10, MaxWritesPerKey = 256, ReadFraction = 0.5, Seed = 1,
         });
-        var checker = new TransactionalChecker(Workload.ListAppend, new TxnCheckOptions { ConsistencyModels = [model] });
+        var checker = new TransactionalChecker(TxnWorkload.ListAppend, new TxnCheckOptions { ConsistencyModels = [model] });
         if (runs > 1) checker.Analyze(sim.History);
         var times = new double[runs];
         TxnCheckResult? result = null;

@@ -1,3 +1,4 @@
+using Ddia.Verify.Checkers.Transactions;
 using CsCheck;
 
 namespace Ddia.Verify.Checkers.Testing.Transactions;

@@ -1,3 +1,4 @@
+using Ddia.Verify.Checkers.Transactions;
 using Ddia.Verify.History;
 using HistoryList = Ddia.Verify.History.History;
 
@@ -14,14 +15,6 @@ public enum TxnIsolation
     ReadCommitted,
 }
 
-/// <summary>Which Elle workload the txns speak.</summary>
-public enum TxnWorkload
-{
-    /// <summary><c>["append", k, v]</c> and <c>["r", k, [v1 v2 …]]</c>.</summary>
-    ListAppend,
-    /// <summary><c>["w", k, v]</c> and <c>["r", k, v]</c>; every write of a key writes a new value.</summary>
-    RwRegister,
-}
 
 /// <summary>Settings of <see cref="TxnSimulator.Run"/>; the defaults make a 1,000-txn serializable list-append run.</summary>
 public sealed record TxnSimulation

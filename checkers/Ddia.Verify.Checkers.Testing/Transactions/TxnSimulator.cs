@@ -1,3 +1,4 @@
+using Ddia.Verify.Checkers.Transactions;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using Ddia.Verify.History;

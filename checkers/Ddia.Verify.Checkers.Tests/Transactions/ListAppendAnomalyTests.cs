@@ -1,7 +1,6 @@
 using Ddia.Verify.Checkers.Testing.Transactions;
 using Ddia.Verify.Checkers.Transactions;
 using Ddia.Verify.History;
-using Workload = Ddia.Verify.Checkers.Transactions.TxnWorkload;
 
 namespace Ddia.Verify.Checkers.Tests.Transactions;
 
@@ -13,7 +12,7 @@ namespace Ddia.Verify.Checkers.Tests.Transactions;
 public sealed class ListAppendAnomalyTests
 {
     internal static TxnCheckResult Check(string history, params string[] models) =>
-        new TransactionalChecker(Workload.ListAppend, new TxnCheckOptions { ConsistencyModels = models.Length == 0 ? ["strict-serializable"] : models })
+        new TransactionalChecker(TxnWorkload.ListAppend, new TxnCheckOptions { ConsistencyModels = models.Length == 0 ? ["strict-serializable"] : models })
             .Analyze(Txns.Parse(history));
 
     [Fact]
@@ -217,7 +216,7 @@ public sealed class ListAppendAnomalyTests
             new Op(0, 0, OpType.Invoke, 0, "txn", Value.Of(3)),
             new Op(1, 1, OpType.Ok, 0, "txn", Value.Of(3)),
         ]);
-        var e = Assert.Throws<CheckerInputException>(() => new TransactionalChecker(Workload.ListAppend).Analyze(history));
+        var e = Assert.Throws<CheckerInputException>(() => new TransactionalChecker(TxnWorkload.ListAppend).Analyze(history));
         Assert.Equal(1, e.Position);
         Assert.Equal("value", e.Field);
     }
@@ -225,7 +224,7 @@ public sealed class ListAppendAnomalyTests
     [Fact]
     public void UnknownModel_IsRejectedWithTheKnownOnes()
     {
-        var e = Assert.Throws<ArgumentException>(() => new TransactionalChecker(Workload.ListAppend, new TxnCheckOptions { ConsistencyModels = ["serialisable"] }));
+        var e = Assert.Throws<ArgumentException>(() => new TransactionalChecker(TxnWorkload.ListAppend, new TxnCheckOptions { ConsistencyModels = ["serialisable"] }));
         Assert.Contains("serializable", e.Message, StringComparison.Ordinal);
     }
 }

@@ -1,7 +1,6 @@
 using Ddia.Verify.Checkers.Testing.Transactions;
 using Ddia.Verify.Checkers.Transactions;
 using Ddia.Verify.History;
-using Workload = Ddia.Verify.Checkers.Transactions.TxnWorkload;
 
 namespace Ddia.Verify.Checkers.Tests.Transactions;
 
@@ -9,7 +8,7 @@ namespace Ddia.Verify.Checkers.Tests.Transactions;
 public sealed class RwRegisterAndModelTests
 {
     private static TxnCheckResult Check(string history, TxnCheckOptions? options = null) =>
-        new TransactionalChecker(Workload.RwRegister, options).Analyze(Txns.Parse(history));
+        new TransactionalChecker(TxnWorkload.RwRegister, options).Analyze(Txns.Parse(history));
 
     [Fact]
     public void WriteSkew_BothReadTheInitialVersions_G2Item()

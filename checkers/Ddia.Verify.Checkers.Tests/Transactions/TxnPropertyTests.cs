@@ -1,8 +1,6 @@
 using CsCheck;
 using Ddia.Verify.Checkers.Testing.Transactions;
 using Ddia.Verify.Checkers.Transactions;
-using SimWorkload = Ddia.Verify.Checkers.Testing.Transactions.TxnWorkload;
-using Workload = Ddia.Verify.Checkers.Transactions.TxnWorkload;
 
 namespace Ddia.Verify.Checkers.Tests.Transactions;
 
@@ -22,7 +20,7 @@ public sealed class TxnPropertyTests
                 Transactions = txns, Processes = processes, ActiveKeys = keys, InfoRate = info, FailRate = fail, Seed = seed, MaxWritesPerKey = 16,
             });
 
-    private static TxnCheckResult Check(SimulatedHistory sim, Workload workload, TxnCheckOptions options) =>
+    private static TxnCheckResult Check(SimulatedHistory sim, TxnWorkload workload, TxnCheckOptions options) =>
         new TransactionalChecker(workload, options).Analyze(sim.History);
 
     private static string Print(SimulatedHistory sim) => Txns.Format(sim.History);
@@ -31,16 +29,16 @@ public sealed class TxnPropertyTests
     public void Serializable_ListAppend_IsStrictSerializableWithNoAnomaly() =>
         Sizes.Select(s => TxnSimulator.Run(s with { Isolation = TxnIsolation.Serializable })).Sample(sim =>
         {
-            var r = Check(sim, Workload.ListAppend, new TxnCheckOptions());
+            var r = Check(sim, TxnWorkload.ListAppend, new TxnCheckOptions());
             Assert.True(r.Validity == Validity.Valid, $"{r.Validity.Name()}: {string.Join(", ", r.AnomalyTypes)} {r.UnknownReason}");
             Assert.Empty(r.AnomalyTypes);
         }, iter: 150, print: Print);
 
     [Fact]
     public void Serializable_RwRegister_WithEveryVersionOrderAssumption_IsStrictSerializable() =>
-        Sizes.Select(s => TxnSimulator.Run(s with { Isolation = TxnIsolation.Serializable, Workload = SimWorkload.RwRegister })).Sample(sim =>
+        Sizes.Select(s => TxnSimulator.Run(s with { Isolation = TxnIsolation.Serializable, Workload = TxnWorkload.RwRegister })).Sample(sim =>
         {
-            var r = Check(sim, Workload.RwRegister, new TxnCheckOptions { WfrKeys = true, SequentialKeys = true, LinearizableKeys = true });
+            var r = Check(sim, TxnWorkload.RwRegister, new TxnCheckOptions { WfrKeys = true, SequentialKeys = true, LinearizableKeys = true });
             Assert.True(r.Validity == Validity.Valid, $"{r.Validity.Name()}: {string.Join(", ", r.AnomalyTypes)} {r.UnknownReason}");
         }, iter: 150, print: Print);
 
@@ -48,7 +46,7 @@ public sealed class TxnPropertyTests
     public void SnapshotIsolation_ListAppend_IsStrongSnapshotIsolation_AndEveryWriteSkewIsCaughtAsG2() =>
         Sizes.Select(s => TxnSimulator.Run(s with { Isolation = TxnIsolation.SnapshotIsolation })).Sample(sim =>
         {
-            var r = Check(sim, Workload.ListAppend, new TxnCheckOptions { ConsistencyModels = ["strong-snapshot-isolation"] });
+            var r = Check(sim, TxnWorkload.ListAppend, new TxnCheckOptions { ConsistencyModels = ["strong-snapshot-isolation"] });
             Assert.True(r.Validity == Validity.Valid, $"{r.Validity.Name()}: {string.Join(", ", r.AnomalyTypes)} {r.UnknownReason}");
             Assert.DoesNotContain(r.AnomalyTypes, a => a is "G0" or "G1a" or "G1b" or "G1c" or "lost-update" or "internal" || a.StartsWith("G-single", StringComparison.Ordinal));
             if (sim.DangerousPairs.Count > 0)
@@ -60,9 +58,9 @@ public sealed class TxnPropertyTests
 
     [Fact]
     public void SnapshotIsolation_RwRegister_IsStrongSnapshotIsolation() =>
-        Sizes.Select(s => TxnSimulator.Run(s with { Isolation = TxnIsolation.SnapshotIsolation, Workload = SimWorkload.RwRegister })).Sample(sim =>
+        Sizes.Select(s => TxnSimulator.Run(s with { Isolation = TxnIsolation.SnapshotIsolation, Workload = TxnWorkload.RwRegister })).Sample(sim =>
         {
-            var r = Check(sim, Workload.RwRegister, new TxnCheckOptions { ConsistencyModels = ["strong-snapshot-isolation"], WfrKeys = true, LinearizableKeys = true });
+            var r = Check(sim, TxnWorkload.RwRegister, new TxnCheckOptions { ConsistencyModels = ["strong-snapshot-isolation"], WfrKeys = true, LinearizableKeys = true });
             Assert.True(r.Validity == Validity.Valid, $"{r.Validity.Name()}: {string.Join(", ", r.AnomalyTypes)} {r.UnknownReason}");
         }, iter: 100, print: Print);
 
@@ -70,7 +68,7 @@ public sealed class TxnPropertyTests
     public void ReadCommitted_ListAppend_IsReadCommitted_AndEveryLostUpdateIsFound() =>
         Sizes.Select(s => TxnSimulator.Run(s with { Isolation = TxnIsolation.ReadCommitted })).Sample(sim =>
         {
-            var r = Check(sim, Workload.ListAppend, new TxnCheckOptions { ConsistencyModels = ["read-committed"] });
+            var r = Check(sim, TxnWorkload.ListAppend, new TxnCheckOptions { ConsistencyModels = ["read-committed"] });
             Assert.True(r.Validity == Validity.Valid, $"{r.Validity.Name()}: {string.Join(", ", r.AnomalyTypes)} {r.UnknownReason}");
             if (sim.LostUpdates.Count > 0) Assert.Contains("lost-update", r.AnomalyTypes);
         }, iter: 150, print: Print);
@@ -80,7 +78,7 @@ public sealed class TxnPropertyTests
     {
         var sim = TxnSimulator.Run(new TxnSimulation { Isolation = TxnIsolation.SnapshotIsolation, Transactions = 2_000, ActiveKeys = 3, Seed = 7 });
         Assert.NotEmpty(sim.DangerousPairs);
-        var r = Check(sim, Workload.ListAppend, new TxnCheckOptions { ConsistencyModels = ["snapshot-isolation"] });
+        var r = Check(sim, TxnWorkload.ListAppend, new TxnCheckOptions { ConsistencyModels = ["snapshot-isolation"] });
         Assert.Equal(Validity.Valid, r.Validity);
         var skew = r.Cycles.First(c => c.Kind == "G2-item");
         Assert.Contains("a contradiction!", skew.Explanation, StringComparison.Ordinal);

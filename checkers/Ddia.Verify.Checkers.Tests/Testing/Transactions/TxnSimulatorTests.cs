@@ -1,3 +1,4 @@
+using Ddia.Verify.Checkers.Transactions;
 using CsCheck;
 using Ddia.Verify.Checkers.Testing.Transactions;
 using Ddia.Verify.History;
