@@ -47,19 +47,13 @@ public static class Ops
         var entries = text.Split('|', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(ParseEntry)
             .ToList();
-        var events = new List<(long Time, int Completion, int Entry)>();
-        foreach (var e in entries)
-        {
-            events.Add((e.Start, 0, e.Number));
-            if (e.End is { } end) events.Add((end, 1, e.Number));
-        }
-        var ordered = events.OrderBy(e => e.Time).ThenBy(e => e.Completion).ThenBy(e => e.Entry).ToArray();
+        var ordered = EventOrder.Of([.. entries.Select(e => (e.Start, e.End))]);
         var ops = new Op[ordered.Length];
         for (var i = 0; i < ordered.Length; i++)
         {
             var (time, completion, number) = ordered[i];
             var e = entries[number];
-            ops[i] = completion == 0
+            ops[i] = !completion
                 ? new Op(i, time, OpType.Invoke, e.Process, e.F, e.Invoked, e.Key)
                 : new Op(i, time, e.Outcome, e.Process, e.F, e.Completed, e.Key);
         }

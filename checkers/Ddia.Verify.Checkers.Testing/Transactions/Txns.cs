@@ -52,20 +52,13 @@ public static class Txns
         var entries = text.Split('|', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(ParseEntry)
             .ToList();
-        var events = new (long Time, int Completion, int Entry)[entries.Count * 2];
-        var n = 0;
-        foreach (var e in entries)
+        var ordered = EventOrder.Of([.. entries.Select(e => (e.Start, e.End))]);
+        var ops = new Op[ordered.Length];
+        for (var i = 0; i < ordered.Length; i++)
         {
-            events[n++] = (e.Start, 0, e.Number);
-            if (e.End is { } end) events[n++] = (end, 1, e.Number);
-        }
-        Array.Sort(events, 0, n);   // tuples compare by time, then invocation first, then entry order
-        var ops = new Op[n];
-        for (var i = 0; i < n; i++)
-        {
-            var (time, completion, number) = events[i];
+            var (time, completion, number) = ordered[i];
             var e = entries[number];
-            ops[i] = completion == 0
+            ops[i] = !completion
                 ? new Op(i, time, OpType.Invoke, e.Process, F, e.Invoked)
                 : new Op(i, time, e.Outcome, e.Process, F, e.Completed);
         }
