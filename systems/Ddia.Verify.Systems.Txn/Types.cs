@@ -1,0 +1,99 @@
+using System.Collections.Immutable;
+
+namespace Ddia.Verify.Systems.Txn;
+
+/// <summary>The isolation levels of DDIA chapter 7, weakest first.</summary>
+public enum Isolation
+{
+    /// <summary>No dirty reads (a read sees the latest committed version) and no dirty writes (a writer holds the
+    /// key's exclusive lock to commit). Lost updates and read skew remain.</summary>
+    ReadCommitted,
+
+    /// <summary>Reads from the snapshot taken at Begin; first committer wins on write-write conflicts. Write skew
+    /// remains.</summary>
+    Snapshot,
+
+    /// <summary>Serializable snapshot isolation (Cahill/Fekete): snapshot isolation plus rw-antidependency tracking;
+    /// a would-be pivot of a dangerous structure aborts.</summary>
+    Serializable,
+
+    /// <summary>Strict two-phase locking: shared locks to read, exclusive to write, all held to the end.</summary>
+    TwoPhaseLocking,
+
+    /// <summary>Literally one transaction at a time, in arrival order.</summary>
+    Serial,
+}
+
+/// <summary>Why the store aborted a transaction.</summary>
+public enum AbortReason
+{
+    /// <summary>Snapshot isolation: a key it wrote got a newer committed version after its snapshot (first committer
+    /// wins).</summary>
+    WriteConflict,
+    /// <summary>Its lock wait would close a cycle in the waits-for graph.</summary>
+    Deadlock,
+    /// <summary>SSI: it would be (or meet) the pivot of a dangerous structure of rw-antidependencies.</summary>
+    SerializationFailure,
+    /// <summary>A lock (or, under <see cref="Isolation.Serial"/>, the store) stayed busy longer than
+    /// <see cref="StoreOptions.LockWaitTimeout"/>.</summary>
+    LockTimeout,
+    /// <summary>The caller cancelled an operation; the transaction cannot continue half-done.</summary>
+    Cancelled,
+    /// <summary>The store was disposed while the transaction ran.</summary>
+    StoreClosed,
+}
+
+/// <summary>Settings of a <see cref="TxnStore"/>.</summary>
+public sealed record StoreOptions
+{
+    public Isolation Isolation { get; init; } = Isolation.Serializable;
+
+    /// <summary>Fsync the commit record before a commit returns. Off only for throughput experiments: a crash then
+    /// may lose acknowledged commits.</summary>
+    public bool Fsync { get; init; } = true;
+
+    /// <summary>How long an operation waits for a lock before its transaction aborts with
+    /// <see cref="AbortReason.LockTimeout"/>.</summary>
+    public TimeSpan LockWaitTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The clock of lock-wait timeouts (STYLE.md G18).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+}
+
+/// <summary>The store aborted the transaction: nothing of it is or will become visible, and it accepts no more
+/// operations.</summary>
+public sealed class TransactionAbortedException : Exception
+{
+    public TransactionAbortedException() : this(AbortReason.StoreClosed) { }
+
+    public TransactionAbortedException(string message) : base(message) { }
+
+    public TransactionAbortedException(string message, Exception inner) : base(message, inner) { }
+
+    public TransactionAbortedException(AbortReason reason, string? detail = null)
+        : base(detail is null ? $"transaction aborted: {reason}" : $"transaction aborted: {reason} ({detail})") => Reason = reason;
+
+    public AbortReason Reason { get; }
+}
+
+public enum TxnOpKind { Read, Write, Append }
+
+/// <summary>One operation of <see cref="TxnStore.ExecuteAsync"/>: read a key, write a whole list (null deletes), or
+/// append one element.</summary>
+public sealed record TxnOp(TxnOpKind Kind, string Key, IReadOnlyList<long>? List = null, long Element = 0)
+{
+    public static TxnOp Read(string key) => new(TxnOpKind.Read, key);
+    public static TxnOp Write(string key, IReadOnlyList<long>? list) => new(TxnOpKind.Write, key, list);
+    public static TxnOp Append(string key, long element) => new(TxnOpKind.Append, key, Element: element);
+}
+
+/// <summary>How <see cref="TxnStore.ExecuteAsync"/> ended. <see cref="Results"/> has one entry per op: the value a read
+/// returned (null when absent), null for writes. When aborted, <see cref="Reason"/> says why and the results are only
+/// what the transaction saw before it aborted (they were never part of a committed transaction).</summary>
+public sealed record TxnOutcome(bool Committed, IReadOnlyList<IReadOnlyList<long>?> Results, AbortReason? Reason);
+
+/// <summary>What <see cref="TxnStore.Open"/> found in the log: the commit records it replayed, the bytes of a torn
+/// tail it cut off (a commit that never returned), and the last commit sequence number.</summary>
+public sealed record RecoverySummary(int RecordsReplayed, long BytesDropped, long LastCommitSequence);
+
+internal readonly record struct CommitRecord(long Sequence, IReadOnlyList<KeyValuePair<string, ImmutableList<long>?>> Writes);

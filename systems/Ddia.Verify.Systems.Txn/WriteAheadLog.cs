@@ -1,0 +1,182 @@
+using System.Buffers.Binary;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text;
+
+namespace Ddia.Verify.Systems.Txn;
+
+/// <summary>
+/// The store's durability: one append-only file, <see cref="FileName"/>. Layout (little-endian): an 12-byte header
+/// (magic <c>DDIATXN1</c>, u32 format version), then one record per committed writing transaction,
+/// <c>[u32 crc][u32 length][payload]</c> with the CRC-32 over length and payload. Payload: i64 commit sequence,
+/// i32 write count, and per write the key (length-prefixed UTF-8), a has-value flag, and the full final list
+/// (i32 count, i64 elements). Full values, not deltas, so replay is "last record wins" per key.
+/// <para>
+/// A crash mid-append leaves a torn last record (short, or failing its CRC with only zeros after it): that commit
+/// never returned, so <see cref="Open"/> drops it and truncates the file. A bad record followed by good data is
+/// corruption, not a crash, and is refused with <see cref="InvalidDataException"/>.
+/// </para>
+/// Not thread-safe: the store appends under its commit mutex.
+/// </summary>
+internal sealed class WriteAheadLog : IDisposable
+{
+    public const string FileName = "txn.wal";
+    private const int HeaderLength = 12;
+    private const int FrameLength = 8;
+    private const int MaxPayload = 64 << 20;
+    private const uint Version = 1;
+
+    private readonly FileStream file;
+    private readonly bool fsync;
+
+    private WriteAheadLog(FileStream file, bool fsync)
+    {
+        this.file = file;
+        this.fsync = fsync;
+    }
+
+    public static WriteAheadLog Open(string directory, bool fsync, Action<CommitRecord> replay, out RecoverySummary summary)
+    {
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, FileName);
+        var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1);
+        try
+        {
+            var bytes = new byte[file.Length];
+            file.ReadExactly(bytes);
+            var header = Header();
+            if (bytes.Length < HeaderLength)
+            {
+                // New file, or its creation was cut short before anything was committed.
+                if (!bytes.AsSpan().SequenceEqual(header.AsSpan(0, bytes.Length))) throw Corrupt(path, 0, "not a txn log");
+                file.SetLength(0);
+                file.Write(header);
+                file.Flush(flushToDisk: true);
+                summary = new RecoverySummary(0, 0, 0);
+            }
+            else
+            {
+                if (!bytes.AsSpan(0, HeaderLength).SequenceEqual(header)) throw Corrupt(path, 0, "bad header or version");
+                var (end, count, last) = Replay(path, bytes, replay);
+                var dropped = bytes.Length - end;
+                if (dropped > 0)
+                {
+                    file.SetLength(end);
+                    file.Flush(flushToDisk: true);
+                }
+                summary = new RecoverySummary(count, dropped, last);
+            }
+            file.Seek(0, SeekOrigin.End);
+            return new WriteAheadLog(file, fsync);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Appends one commit record and (with fsync on) forces it to disk; the commit is durable when this
+    /// returns.</summary>
+    public void Append(CommitRecord record)
+    {
+        using var payload = new MemoryStream();
+        using (var w = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(record.Sequence);
+            w.Write(record.Writes.Count);
+            foreach (var (key, list) in record.Writes)
+            {
+                w.Write(key);
+                w.Write(list is not null);
+                if (list is null) continue;
+                w.Write(list.Count);
+                foreach (var x in list) w.Write(x);
+            }
+        }
+        var length = (int)payload.Length;
+        if (length > MaxPayload) throw new InvalidOperationException($"a commit record of {length} bytes is too large");
+        var framed = new byte[FrameLength + length];
+        BinaryPrimitives.WriteUInt32LittleEndian(framed.AsSpan(4), (uint)length);
+        payload.GetBuffer().AsSpan(0, length).CopyTo(framed.AsSpan(FrameLength));
+        BinaryPrimitives.WriteUInt32LittleEndian(framed, Crc32.Of(framed.AsSpan(4)));
+        file.Write(framed);
+        file.Flush(flushToDisk: fsync);
+    }
+
+    public void Dispose() => file.Dispose();
+
+    private static byte[] Header()
+    {
+        var h = new byte[HeaderLength];
+        "DDIATXN1"u8.CopyTo(h);
+        BinaryPrimitives.WriteUInt32LittleEndian(h.AsSpan(8), Version);
+        return h;
+    }
+
+    private static (long End, int Count, long Last) Replay(string path, byte[] bytes, Action<CommitRecord> replay)
+    {
+        var offset = HeaderLength;
+        var count = 0;
+        long last = 0;
+        while (offset < bytes.Length)
+        {
+            var rest = bytes.AsSpan(offset);
+            if (!rest.ContainsAnyExcept((byte)0)) break;            // zeros past the last write
+            if (rest.Length < FrameLength) break;                   // torn inside the frame
+            var crc = BinaryPrimitives.ReadUInt32LittleEndian(rest);
+            var length = BinaryPrimitives.ReadUInt32LittleEndian(rest[4..]);
+            if (length == 0 || length > MaxPayload) throw Corrupt(path, offset, $"impossible record length {length}");
+            var end = FrameLength + (int)length;
+            if (end > rest.Length) break;                           // torn: runs past the end of the file
+            if (Crc32.Of(rest[4..end]) != crc)
+            {
+                if (!rest[end..].ContainsAnyExcept((byte)0)) break; // torn last record
+                throw Corrupt(path, offset, "checksum mismatch before later records");
+            }
+            CommitRecord record;
+            try
+            {
+                record = Decode(bytes, offset + FrameLength, (int)length);
+            }
+            catch (Exception e) when (e is EndOfStreamException or InvalidDataException)
+            {
+                throw Corrupt(path, offset, e.Message);
+            }
+            if (record.Sequence <= last) throw Corrupt(path, offset, $"commit sequence {record.Sequence} after {last}");
+            replay(record);
+            last = record.Sequence;
+            count++;
+            offset += end;
+        }
+        return (offset, count, last);
+    }
+
+    private static CommitRecord Decode(byte[] bytes, int start, int length)
+    {
+        using var r = new BinaryReader(new MemoryStream(bytes, start, length, writable: false), Encoding.UTF8);
+        var sequence = r.ReadInt64();
+        var n = r.ReadInt32();
+        if (n < 0) throw new InvalidDataException($"negative write count {n}");
+        var writes = new List<KeyValuePair<string, ImmutableList<long>?>>(n);
+        for (var i = 0; i < n; i++)
+        {
+            var key = r.ReadString();
+            ImmutableList<long>? list = null;
+            if (r.ReadBoolean())
+            {
+                var m = r.ReadInt32();
+                if (m < 0 || m > length / 8) throw new InvalidDataException($"impossible list length {m}");
+                var b = ImmutableList.CreateBuilder<long>();
+                for (var j = 0; j < m; j++) b.Add(r.ReadInt64());
+                list = b.ToImmutable();
+            }
+            writes.Add(new(key, list));
+        }
+        if (r.BaseStream.Position != length) throw new InvalidDataException("trailing bytes in a commit record");
+        return new CommitRecord(sequence, writes);
+    }
+
+    private static InvalidDataException Corrupt(string path, long offset, string why) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"{path}: corrupt at byte {offset}: {why}"));
+}
