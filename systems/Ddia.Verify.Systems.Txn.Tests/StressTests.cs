@@ -21,6 +21,9 @@ public sealed class StressTests(ITestOutputHelper output)
     private const int TxnsPerClient = 250;
     private const int Keys = 4;
 
+    /// <summary>The first seed; set DDIA_TXN_SEED to replay a failure (STYLE.md G19).</summary>
+    private static readonly int BaseSeed = int.TryParse(Environment.GetEnvironmentVariable("DDIA_TXN_SEED"), CultureInfo.InvariantCulture, out var s) ? s : 1;
+
     internal sealed record Run(HistoryList History, int Committed, int Aborted, TimeSpan Elapsed, Dictionary<AbortReason, int> Reasons);
 
     /// <summary>Runs the workload and records invoke/ok/fail events, in the order they happen, under one lock.</summary>
@@ -107,20 +110,21 @@ public sealed class StressTests(ITestOutputHelper output)
     [InlineData(Isolation.Serializable)]
     public async Task StrongLevels_AreStrictSerializable(Isolation isolation)
     {
-        const int seed = 1;
+        var seed = BaseSeed;
         var run = await RunAsync(isolation, seed);
         var result = Check(isolation, seed, run, "strict-serializable");
         Assert.True(run.Committed > Clients * TxnsPerClient / 4, $"seed {seed}: only {run.Committed} commits");
-        Assert.Equal(Validity.Valid, result.VerdictFor("serializable"));
-        Assert.Equal(Validity.Valid, result.VerdictFor("strict-serializable"));
-        Assert.Empty(result.AnomalyTypes);
+        var why = $"seed {seed} (DDIA_TXN_SEED): [{string.Join(", ", result.AnomalyTypes)}]";
+        Assert.True(Validity.Valid == result.VerdictFor("serializable"), why);
+        Assert.True(Validity.Valid == result.VerdictFor("strict-serializable"), why);
+        Assert.True(result.AnomalyTypes.Count == 0, why);
     }
 
     [Fact]
     public async Task Snapshot_HoldsSnapshotIsolation_AndShowsWriteSkew()
     {
         var anomalies = new HashSet<string>();
-        foreach (var seed in new[] { 1, 2, 3 })
+        foreach (var seed in new[] { BaseSeed, BaseSeed + 1, BaseSeed + 2 })
         {
             var run = await RunAsync(Isolation.Snapshot, seed);
             var result = Check(Isolation.Snapshot, seed, run, "snapshot-isolation");
@@ -129,14 +133,14 @@ public sealed class StressTests(ITestOutputHelper output)
             anomalies.UnionWith(result.AnomalyTypes);
             if (anomalies.Contains("G2-item")) break;
         }
-        Assert.Contains("G2-item", anomalies);
+        Assert.True(anomalies.Contains("G2-item"), $"seeds from {BaseSeed}: no write skew in [{string.Join(", ", anomalies)}]");
     }
 
     [Fact]
     public async Task ReadCommitted_HoldsReadCommitted_AndShowsLostUpdateAndReadSkew()
     {
         var anomalies = new HashSet<string>();
-        foreach (var seed in new[] { 1, 2, 3 })
+        foreach (var seed in new[] { BaseSeed, BaseSeed + 1, BaseSeed + 2 })
         {
             var run = await RunAsync(Isolation.ReadCommitted, seed);
             var result = Check(Isolation.ReadCommitted, seed, run, "read-committed");
@@ -144,7 +148,6 @@ public sealed class StressTests(ITestOutputHelper output)
             anomalies.UnionWith(result.AnomalyTypes);
             if (anomalies.Contains("lost-update") && anomalies.Contains("G-single-item")) break;
         }
-        Assert.Contains("lost-update", anomalies);
-        Assert.Contains("G-single-item", anomalies);
+        Assert.True(anomalies.Contains("lost-update") && anomalies.Contains("G-single-item"), $"seeds from {BaseSeed}: [{string.Join(", ", anomalies)}]");
     }
 }

@@ -25,6 +25,7 @@ public sealed partial class TxnStore : IDisposable
     private readonly WriteAheadLog log;
     private long published;   // the highest installed commit sequence: the snapshot a Begin takes
     private long nextId;
+    private long compactedLength;
     private bool disposed;
 
     private TxnStore(StoreOptions options, WriteAheadLog log, RecoverySummary recovery, Dictionary<string, List<(long, ImmutableList<long>?)>> state)
@@ -240,11 +241,43 @@ public sealed partial class TxnStore : IDisposable
                 FinishLocked(t, sequence, wake);
             }
             Wake(wake);
+            if (Options.CompactAfterBytes > 0 && log.Length > Options.CompactAfterBytes && log.Length > 2 * compactedLength)
+                CompactLocked();
         }
         finally
         {
             commitMutex.Release();
         }
+    }
+
+    /// <summary>Rewrites the log as one record of the latest committed values (see <see cref="StoreOptions.CompactAfterBytes"/>).
+    /// Commits wait meanwhile; reads and running transactions do not.</summary>
+    public async Task CompactAsync(CancellationToken ct = default)
+    {
+        await commitMutex.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            CompactLocked();
+        }
+        finally
+        {
+            commitMutex.Release();
+        }
+    }
+
+    /// <summary>Under the commit mutex, so no commit is between log and install.</summary>
+    private void CompactLocked()
+    {
+        CommitRecord state;
+        lock (gate)
+        {
+            state = new CommitRecord(published, [.. versions
+                .Where(kv => kv.Value[^1].Value is not null)
+                .Select(kv => new KeyValuePair<string, ImmutableList<long>?>(kv.Key, kv.Value[^1].Value))]);
+        }
+        log.Compact(state);
+        compactedLength = log.Length;
     }
 
     internal void Abort(TxnState t)

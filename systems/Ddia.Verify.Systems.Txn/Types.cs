@@ -56,6 +56,10 @@ public sealed record StoreOptions
     /// <see cref="AbortReason.LockTimeout"/>.</summary>
     public TimeSpan LockWaitTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Compact the log (rewrite it as the latest values) once it is larger than this and than twice its size
+    /// after the last compaction; 0 never compacts on its own (<see cref="TxnStore.CompactAsync"/> still does).</summary>
+    public long CompactAfterBytes { get; init; } = 64L << 20;
+
     /// <summary>The clock of lock-wait timeouts (STYLE.md G18).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

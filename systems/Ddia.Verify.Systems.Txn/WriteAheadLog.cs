@@ -26,19 +26,28 @@ internal sealed class WriteAheadLog : IDisposable
     private const int MaxPayload = 64 << 20;
     private const uint Version = 1;
 
-    private readonly FileStream file;
-    private readonly bool fsync;
+    public const string CompactionFileName = "txn.wal.compacting";
 
-    private WriteAheadLog(FileStream file, bool fsync)
+    private readonly string path;
+    private readonly bool fsync;
+    private FileStream file;
+
+    private WriteAheadLog(string path, FileStream file, bool fsync)
     {
+        this.path = path;
         this.file = file;
         this.fsync = fsync;
     }
+
+    /// <summary>Bytes in the file now.</summary>
+    public long Length => file.Length;
 
     public static WriteAheadLog Open(string directory, bool fsync, Action<CommitRecord> replay, out RecoverySummary summary)
     {
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, FileName);
+        // A compaction that crashed before its rename: the old log is still whole, the temp file is garbage.
+        File.Delete(Path.Combine(directory, CompactionFileName));
         var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1);
         try
         {
@@ -67,7 +76,7 @@ internal sealed class WriteAheadLog : IDisposable
                 summary = new RecoverySummary(count, dropped, last);
             }
             file.Seek(0, SeekOrigin.End);
-            return new WriteAheadLog(file, fsync);
+            return new WriteAheadLog(path, file, fsync);
         }
         catch
         {
@@ -79,6 +88,35 @@ internal sealed class WriteAheadLog : IDisposable
     /// <summary>Appends one commit record and (with fsync on) forces it to disk; the commit is durable when this
     /// returns.</summary>
     public void Append(CommitRecord record)
+    {
+        var framed = Frame(record);
+        file.Write(framed);
+        file.Flush(flushToDisk: fsync);
+    }
+
+    /// <summary>
+    /// Replaces the log by one record holding every live key's latest value at <paramref name="state"/>'s sequence:
+    /// replay is "last record wins", so that record alone rebuilds the same state. Written to a temporary file,
+    /// fsynced, then renamed over the log (atomic on POSIX), so a crash leaves either the old log or the new one.
+    /// (.NET cannot fsync the directory, so the rename itself may be lost in a power cut; then the old log, still
+    /// complete, is what recovery finds.)
+    /// </summary>
+    public void Compact(CommitRecord state)
+    {
+        var temp = Path.Combine(Path.GetDirectoryName(path)!, CompactionFileName);
+        using (var t = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            t.Write(Header());
+            if (state.Writes.Count > 0) t.Write(Frame(state));
+            t.Flush(flushToDisk: true);
+        }
+        file.Dispose();
+        File.Move(temp, path, overwrite: true);
+        file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, bufferSize: 1);
+        file.Seek(0, SeekOrigin.End);
+    }
+
+    private static byte[] Frame(CommitRecord record)
     {
         using var payload = new MemoryStream();
         using (var w = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
@@ -100,8 +138,7 @@ internal sealed class WriteAheadLog : IDisposable
         BinaryPrimitives.WriteUInt32LittleEndian(framed.AsSpan(4), (uint)length);
         payload.GetBuffer().AsSpan(0, length).CopyTo(framed.AsSpan(FrameLength));
         BinaryPrimitives.WriteUInt32LittleEndian(framed, Crc32.Of(framed.AsSpan(4)));
-        file.Write(framed);
-        file.Flush(flushToDisk: fsync);
+        return framed;
     }
 
     public void Dispose() => file.Dispose();
