@@ -284,3 +284,24 @@ public sealed class InterleavingTests
         Assert.Equal([9], outcome.Results[2]);
     }
 }
+
+public sealed class RetentionTests
+{
+    [Fact]
+    public async Task OldVersionsAndSsiSets_AreKeptOnlyWhileAConcurrentTransactionNeedsThem()
+    {
+        using var db = new TempStore(Isolation.Serializable);
+        await db.SetAsync("x", 0);
+        var old = db.Store.Begin();
+        await old.ReadAsync("y");
+        for (var i = 1; i <= 10; i++) await db.SetAsync("x", i);
+        Assert.Equal([0], await old.ReadAsync("x"));               // its snapshot still needs version 0
+        var (versions, tracked) = db.Store.Retained("x");
+        Assert.Equal(11, versions);
+        Assert.Equal(10, tracked);                                  // concurrent with `old`: SSI keeps their sets
+        await old.CommitAsync();
+        await db.SetAsync("x", 11);
+        // The new version and the one before it (collected lazily, at the next install): no more.
+        Assert.Equal((2, 0), db.Store.Retained("x"));
+    }
+}

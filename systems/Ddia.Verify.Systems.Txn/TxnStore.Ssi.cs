@@ -58,6 +58,21 @@ public sealed partial class TxnStore
     {
         var oldestStart = long.MaxValue;
         foreach (var a in active) if (a.StartSeq < oldestStart) oldestStart = a.StartSeq;
-        recentlyCommitted.RemoveAll(c => c.EndSeq <= oldestStart);
+        recentlyCommitted.RemoveAll(c =>
+        {
+            if (c.EndSeq > oldestStart) return false;
+            // No transaction can form an edge with it any more. Others may still hold it in their conflict sets (only its
+            // status matters there), so drop what it holds, or every committed transaction would stay reachable.
+            Forget(c);
+            return true;
+        });
+    }
+
+    private static void Forget(TxnState t)
+    {
+        t.Reads.Clear();
+        t.Writes.Clear();
+        t.InConflicts.Clear();
+        t.OutConflicts.Clear();
     }
 }

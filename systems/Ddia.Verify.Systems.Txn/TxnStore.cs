@@ -102,6 +102,12 @@ public sealed partial class TxnStore : IDisposable
         lock (gate) return Latest(key);
     }
 
+    /// <summary>For tests: how many versions of the key are kept, and how many committed transactions SSI tracks.</summary>
+    internal (int Versions, int TrackedCommitted) Retained(string key)
+    {
+        lock (gate) return (versions.TryGetValue(key, out var chain) ? chain.Count : 0, recentlyCommitted.Count);
+    }
+
     public void Dispose()
     {
         List<TaskCompletionSource<bool>> wake = [];
@@ -361,7 +367,7 @@ public sealed partial class TxnStore : IDisposable
     {
         t.Status = TxnStatus.Aborted;
         t.Reason = reason;
-        t.Writes.Clear();
+        Forget(t);   // an aborted transaction's edges no longer exist
         End(t, wake);
     }
 
