@@ -26,6 +26,7 @@ public sealed partial class TxnStore : IDisposable
     private long published;   // the highest installed commit sequence: the snapshot a Begin takes
     private long nextId;
     private long compactedLength;
+    private bool logFailed;
     private bool disposed;
 
     private TxnStore(StoreOptions options, WriteAheadLog log, RecoverySummary recovery, Dictionary<string, List<(long, ImmutableList<long>?)>> state)
@@ -220,6 +221,7 @@ public sealed partial class TxnStore : IDisposable
             lock (gate)
             {
                 ThrowIfFinished(t);
+                if (logFailed) throw new InvalidOperationException("an earlier log write failed; reopen the store");
                 failure = Validate(t, wake);
                 if (failure is null)
                 {
@@ -238,7 +240,23 @@ public sealed partial class TxnStore : IDisposable
             }
 
             // Durable before visible, and before we return.
-            log.Append(new CommitRecord(sequence, writes));
+            try
+            {
+                log.Append(new CommitRecord(sequence, writes));
+            }
+            catch
+            {
+                // The record may or may not be on disk: the outcome is unknown, so the caller gets the exception (not an
+                // abort), and the store takes no more commits: only a reopen can tell what the log holds.
+                lock (gate)
+                {
+                    logFailed = true;
+                    t.Status = TxnStatus.Aborted;
+                    End(t, wake);
+                }
+                Wake(wake);
+                throw;
+            }
 
             lock (gate)
             {
@@ -248,7 +266,17 @@ public sealed partial class TxnStore : IDisposable
             }
             Wake(wake);
             if (Options.CompactAfterBytes > 0 && log.Length > Options.CompactAfterBytes && log.Length > 2 * compactedLength)
-                CompactLocked();
+            {
+                try
+                {
+                    CompactLocked();
+                }
+                catch (IOException)
+                {
+                    // The commit is durable and the old log intact; try again once the log has doubled.
+                    compactedLength = log.Length;
+                }
+            }
         }
         finally
         {

@@ -111,9 +111,16 @@ internal sealed class WriteAheadLog : IDisposable
             t.Flush(flushToDisk: true);
         }
         file.Dispose();
-        File.Move(temp, path, overwrite: true);
-        file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, bufferSize: 1);
-        file.Seek(0, SeekOrigin.End);
+        try
+        {
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            // The new log, or the old one if the rename failed: either holds every commit.
+            file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, bufferSize: 1);
+            file.Seek(0, SeekOrigin.End);
+        }
     }
 
     private static byte[] Frame(CommitRecord record)
