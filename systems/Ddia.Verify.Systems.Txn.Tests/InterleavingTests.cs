@@ -235,17 +235,28 @@ public sealed class InterleavingTests
         Assert.True(t1.IsCommitted && t2.IsCommitted);
     }
 
-    [Fact]
-    public async Task TwoPhaseLocking_LockWaitTimesOut()
+    [Theory]
+    [InlineData(Isolation.TwoPhaseLocking)]
+    [InlineData(Isolation.ReadCommitted)]
+    [InlineData(Isolation.Serial)]
+    public async Task LockWait_TimesOutOnTheInjectedClock(Isolation isolation)
     {
-        using var db = new TempStore(Isolation.TwoPhaseLocking, lockWait: TimeSpan.FromMilliseconds(100));
+        var clock = new ManualTimeProvider();
+        using var db = new TempStore(isolation, lockWait: TimeSpan.FromSeconds(3), time: clock);
         var holder = db.Store.Begin();
         await holder.WriteAsync("x", [1]);
         var waiter = db.Store.Begin();
-        var e = await Assert.ThrowsAsync<TransactionAbortedException>(() => waiter.ReadAsync("x"));
+        var wait = waiter.WriteAsync("x", [2]);
+        while (clock.PendingTimers == 0) await Task.Delay(1);
+        clock.Advance(TimeSpan.FromSeconds(2));
+        await Task.Delay(Blocked);
+        Assert.False(wait.IsCompleted);                            // 2 s < 3 s: still waiting
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var e = await Assert.ThrowsAsync<TransactionAbortedException>(() => wait);
         Assert.Equal(AbortReason.LockTimeout, e.Reason);
         Assert.True(waiter.IsAborted);
         await holder.CommitAsync();
+        Assert.Equal([1], db.Store.ReadCommitted("x"));
     }
 
     [Fact]

@@ -5,10 +5,10 @@ namespace Ddia.Verify.Systems.Txn.Tests;
 /// <summary>A store in a fresh temporary directory, deleted on dispose.</summary>
 internal sealed class TempStore : IDisposable
 {
-    public TempStore(Isolation isolation, TimeSpan? lockWait = null, bool fsync = true, long compactAfterBytes = 64L << 20)
+    public TempStore(Isolation isolation, TimeSpan? lockWait = null, bool fsync = true, long compactAfterBytes = 64L << 20, TimeProvider? time = null)
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("ddia-txn-").FullName;
-        Options = new StoreOptions { Isolation = isolation, Fsync = fsync, LockWaitTimeout = lockWait ?? TimeSpan.FromSeconds(5), CompactAfterBytes = compactAfterBytes };
+        Options = new StoreOptions { Isolation = isolation, Fsync = fsync, LockWaitTimeout = lockWait ?? TimeSpan.FromSeconds(5), CompactAfterBytes = compactAfterBytes, TimeProvider = time ?? TimeProvider.System };
         Store = TxnStore.Open(Directory, Options);
     }
 
