@@ -2,25 +2,35 @@ using System.Collections.Immutable;
 
 namespace Ddia.Verify.Systems.Txn;
 
-/// <summary>The isolation levels of DDIA chapter 7, weakest first.</summary>
+/// <summary>The isolation levels of DDIA chapter 7, weakest first. In every level writes are buffered in the
+/// transaction and installed together at commit (so there are never dirty reads), and a commit is durable when it
+/// returns.</summary>
 public enum Isolation
 {
-    /// <summary>No dirty reads (a read sees the latest committed version) and no dirty writes (a writer holds the
-    /// key's exclusive lock to commit). Lost updates and read skew remain.</summary>
+    /// <summary>Each read sees the latest committed version at that moment (or the transaction's own write). No dirty
+    /// writes: the first write of a key takes its exclusive lock, held to commit/abort (waits-for cycles abort the
+    /// requester with <see cref="AbortReason.Deadlock"/>); an append is applied to the latest committed list after the
+    /// lock is taken. Reads take no locks, so lost updates (read, then write), read skew and write skew remain.</summary>
     ReadCommitted,
 
-    /// <summary>Reads from the snapshot taken at Begin; first committer wins on write-write conflicts. Write skew
-    /// remains.</summary>
+    /// <summary>Reads see the snapshot of everything committed at Begin, plus own writes. At commit, first committer
+    /// wins: if any key it writes has a committed version newer than its snapshot it aborts with
+    /// <see cref="AbortReason.WriteConflict"/>. No lost updates or read skew; write skew remains.</summary>
     Snapshot,
 
-    /// <summary>Serializable snapshot isolation (Cahill/Fekete): snapshot isolation plus rw-antidependency tracking;
-    /// a would-be pivot of a dangerous structure aborts.</summary>
+    /// <summary>Serializable snapshot isolation (Cahill/Fekete): <see cref="Snapshot"/> plus tracking of
+    /// rw-antidependencies between concurrent transactions; a transaction with both an incoming and an outgoing one
+    /// (a pivot) aborts with <see cref="AbortReason.SerializationFailure"/>. May abort more than needed, never less.
+    /// </summary>
     Serializable,
 
-    /// <summary>Strict two-phase locking: shared locks to read, exclusive to write, all held to the end.</summary>
+    /// <summary>Strict two-phase locking: a shared lock to read, an exclusive lock to write (upgrading a shared one),
+    /// all held to commit/abort; reads see the latest committed version. Deadlocks abort the requester
+    /// (<see cref="AbortReason.Deadlock"/>), long waits time out (<see cref="AbortReason.LockTimeout"/>).</summary>
     TwoPhaseLocking,
 
-    /// <summary>Literally one transaction at a time, in arrival order.</summary>
+    /// <summary>Literally one transaction at a time: its first operation takes a store-wide FIFO mutex, released at
+    /// commit/abort.</summary>
     Serial,
 }
 
