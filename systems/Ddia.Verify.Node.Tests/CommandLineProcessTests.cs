@@ -10,6 +10,7 @@ public sealed class CommandLineProcessTests
     [InlineData("--bogus", "--bogus")]
     [InlineData("--read-mode", "--read-mode", "fast")]
     [InlineData("--fencing", "--fencing", "maybe")]
+    [InlineData("--isolation", "--isolation", "eventual")]
     [InlineData("--peer-http", "--peer-http", "7=127.0.0.1:1")]
     [InlineData("--listen-http", "--listen-http", "somewhere")]
     public async Task BadOption_ExitsWith2_NamingIt(string named, params string[] bad)

@@ -24,6 +24,12 @@ internal sealed record NodeClusterOptions
     /// <summary>With <see cref="PeerHttp"/>: the ADDR:PORT every <c>--peer-http</c> names instead of the peer's real
     /// one, so a test can stand in for the leader and see what a follower forwards.</summary>
     public string? PeerHttpTarget { get; init; }
+
+    /// <summary><c>--system</c>: raft (a cluster) or txn (each node its own transactional store).</summary>
+    public string System { get; init; } = "raft";
+
+    /// <summary><c>--isolation</c> for <c>--system txn</c>.</summary>
+    public string Isolation { get; init; } = "serializable";
 }
 
 /// <summary>
@@ -71,6 +77,32 @@ internal sealed class NodeCluster : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (options.System == "txn")
+        {
+            string[] txn =
+            [
+                NodeDll, "--system", "txn", "--id", Str(id), "--listen-http", $"127.0.0.1:{Str(ports[id].Http)}",
+                "--data", Path.Combine(root, "n" + Str(id)), "--isolation", options.Isolation,
+            ];
+            foreach (var a in txn) info.ArgumentList.Add(a);
+        }
+        else
+        {
+            AddRaftArguments(info, id);
+        }
+        var log = output.TryGetValue(id, out var existing) ? existing : output[id] = new StringBuilder();
+        var process = new Process { StartInfo = info };
+        process.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        old?.Dispose();
+        processes[id] = process;
+    }
+
+    private void AddRaftArguments(ProcessStartInfo info, int id)
+    {
         string[] args =
         [
             NodeDll, "--system", "raft", "--id", Str(id),
@@ -88,15 +120,6 @@ internal sealed class NodeCluster : IDisposable
             info.ArgumentList.Add("--peer-http");
             info.ArgumentList.Add($"{Str(peer)}={options.PeerHttpTarget ?? "127.0.0.1:" + Str(p.Http)}");
         }
-        var log = output.TryGetValue(id, out var existing) ? existing : output[id] = new StringBuilder();
-        var process = new Process { StartInfo = info };
-        process.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        old?.Dispose();
-        processes[id] = process;
     }
 
     /// <summary>kill -9, whole process tree; waits until it is gone.</summary>

@@ -33,27 +33,7 @@ internal static class HttpApi
 
     public static WebApplication Build(NodeOptions options, RaftHost host)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.ConfigureKestrel(k => k.Listen(options.ListenHttp));
-        // Unreadable bodies throw instead of getting an empty 400, so that the middleware below can say why.
-        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        var app = builder.Build();
-        app.Use(async (context, next) =>
-        {
-            try
-            {
-                await next(context).ConfigureAwait(false);
-            }
-            catch (BadHttpRequestException e) when (!context.Response.HasStarted)
-            {
-                // Clients parse every answer as JSON (the contract above); the JSON error names the field ("Path: $.key").
-                var why = e.InnerException is JsonException json ? "malformed JSON: " + json.Message
-                    : context.Request.ContentLength == 0 ? "a JSON body is required"
-                    : e.Message;
-                await Results.Json(new { error = why }, statusCode: e.StatusCode).ExecuteAsync(context).ConfigureAwait(false);
-            }
-        });
+        var app = NewApp(options);
 
         var forwarder = new Forwarder(options);
         app.Lifetime.ApplicationStopped.Register(forwarder.Dispose);
@@ -95,6 +75,33 @@ internal static class HttpApi
             if (r.OffsetMs is null) return BadRequest("offsetMs is required");
             host.ClockOffsetMs = r.OffsetMs.Value;
             return Results.Json(new { offsetMs = host.ClockOffsetMs, wallNowMs = host.WallNowMs() });
+        });
+        return app;
+    }
+
+    /// <summary>Kestrel on the node's client endpoint, answering unreadable bodies with a JSON 400 that says why; each system maps its routes on it.</summary>
+    public static WebApplication NewApp(NodeOptions options)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(k => k.Listen(options.ListenHttp));
+        // Unreadable bodies throw instead of getting an empty 400, so that the middleware below can say why.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        var app = builder.Build();
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context).ConfigureAwait(false);
+            }
+            catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+            {
+                // Clients parse every answer as JSON (the contract above); the JSON error names the field ("Path: $.key").
+                var why = e.InnerException is JsonException json ? "malformed JSON: " + json.Message
+                    : context.Request.ContentLength == 0 ? "a JSON body is required"
+                    : e.Message;
+                await Results.Json(new { error = why }, statusCode: e.StatusCode).ExecuteAsync(context).ConfigureAwait(false);
+            }
         });
         return app;
     }
@@ -155,7 +162,7 @@ internal static class HttpApi
             statusCode: leader is null ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status409Conflict);
     }
 
-    private static IResult BadRequest(string error) => Results.Json(new { error }, statusCode: StatusCodes.Status400BadRequest);
+    internal static IResult BadRequest(string error) => Results.Json(new { error }, statusCode: StatusCodes.Status400BadRequest);
 
     internal sealed record KeyRequest(string? Key);
 

@@ -9,16 +9,20 @@ namespace Ddia.Verify.Node;
 /// --peer ID=ADDR:PORT ... [--peer-http ID=ADDR:PORT ...] --data DIR [--read-mode log|index|lease] [--fencing on|off] [--seed S]</c>.
 /// </summary>
 internal sealed record NodeOptions(
-    string System, int Id, IPEndPoint ListenHttp, IPEndPoint ListenPeer, IReadOnlyDictionary<int, IPEndPoint> Peers,
+    string System, int Id, IPEndPoint ListenHttp, IPEndPoint? ListenPeer, IReadOnlyDictionary<int, IPEndPoint> Peers,
     string DataDir, ReadMode ReadMode, bool Fencing, int Seed)
 {
     /// <summary>The peers' client (HTTP) endpoints, from <c>--peer-http ID=ADDR:PORT</c>: when given, a follower forwards
     /// client requests to the leader instead of refusing them, so clients may talk to any node.</summary>
     public IReadOnlyDictionary<int, IPEndPoint> PeerHttp { get; init; } = new Dictionary<int, IPEndPoint>();
 
+    /// <summary><c>--system txn</c>: the store's isolation level (read-committed, snapshot, serializable, 2pl, serial).</summary>
+    public string Isolation { get; init; } = "serializable";
+
     public const string Usage =
         "usage: ddia-node --system raft --id N --listen-http ADDR:PORT --listen-peer ADDR:PORT " +
-        "--peer ID=ADDR:PORT ... [--peer-http ID=ADDR:PORT ...] --data DIR [--read-mode log|index|lease] [--fencing on|off] [--seed S]";
+        "--peer ID=ADDR:PORT ... [--peer-http ID=ADDR:PORT ...] --data DIR [--read-mode log|index|lease] [--fencing on|off] [--seed S]\n" +
+        "       ddia-node --system txn --id N --listen-http ADDR:PORT --data DIR [--isolation read-committed|snapshot|serializable|2pl|serial]";
 
     /// <exception cref="FormatException">a missing, unknown or malformed option; the message says which.</exception>
     public static NodeOptions Parse(IReadOnlyList<string> args)
@@ -30,6 +34,7 @@ internal sealed record NodeOptions(
         var peerHttp = new Dictionary<int, IPEndPoint>();
         var readMode = ReadMode.Log;
         var fencing = true;
+        var isolation = "serializable";
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
@@ -58,6 +63,11 @@ internal sealed record NodeOptions(
                         _ => throw new FormatException($"--read-mode must be log, index or lease, got '{value}'"),
                     };
                     break;
+                case "--isolation":
+                    isolation = Txn.TxnHttpApi.ParseIsolation(value) is null
+                        ? throw new FormatException($"--isolation must be read-committed, snapshot, serializable, 2pl or serial, got '{value}'")
+                        : value;
+                    break;
                 case "--fencing":
                     fencing = value switch
                     {
@@ -70,10 +80,10 @@ internal sealed record NodeOptions(
             }
         }
         if (system is null) throw new FormatException("--system is required");
-        if (system != "raft") throw new FormatException($"unknown system '{system}' (supported: raft)");
+        if (system is not ("raft" or "txn")) throw new FormatException($"unknown system '{system}' (supported: raft, txn)");
         if (id is null) throw new FormatException("--id is required");
         if (http is null) throw new FormatException("--listen-http is required");
-        if (peer is null) throw new FormatException("--listen-peer is required");
+        if (peer is null && system == "raft") throw new FormatException("--listen-peer is required");
         if (data is null) throw new FormatException("--data is required");
         if (peers.ContainsKey(id.Value)) throw new FormatException($"--peer must not name this node ({id})");
         foreach (var other in peerHttp.Keys)
@@ -81,7 +91,7 @@ internal sealed record NodeOptions(
             if (!peers.ContainsKey(other)) throw new FormatException($"--peer-http names node {other}, which is not a --peer");
         }
         return new NodeOptions(system, id.Value, http, peer, peers, data, readMode, fencing,
-            seed ?? HashCode.Combine(id.Value, Environment.TickCount64)) { PeerHttp = peerHttp };
+            seed ?? HashCode.Combine(id.Value, Environment.TickCount64)) { PeerHttp = peerHttp, Isolation = isolation };
     }
 
     private static void AddPeer(Dictionary<int, IPEndPoint> peers, string option, string value)

@@ -11,6 +11,14 @@ catch (FormatException e)
     return 2;
 }
 
+if (options.System == "txn")
+{
+    // A single-node transactional store (DDIA ch. 7): its data directory holds the write-ahead log it recovers from.
+    using var store = new Ddia.Verify.Node.Txn.TxnHost(options.DataDir, Ddia.Verify.Node.Txn.TxnHttpApi.ParseIsolation(options.Isolation)!.Value);
+    await Ddia.Verify.Node.Txn.TxnHttpApi.Build(options, store).RunAsync().ConfigureAwait(false);
+    return 0;
+}
+
 await using var host = new RaftHost(options);
 var app = HttpApi.Build(options, host);
 host.Start();

@@ -45,7 +45,7 @@ internal sealed class RaftHost : IAsyncDisposable
         };
         node = new RaftNode(raftOptions, storage.Load(), MonotonicNowMs(), WallNowMs(), new Random(options.Seed));
         status = node.Status;
-        transport = new PeerTransport(options.ListenPeer, options.Peers, m => inputs.Writer.TryWrite(new PeerInput(m)));
+        transport = new PeerTransport(options.ListenPeer ?? throw new ArgumentException("a Raft node needs --listen-peer", nameof(options)), options.Peers, m => inputs.Writer.TryWrite(new PeerInput(m)));
     }
 
     /// <summary>The offset (ms) added to the system's UTC clock to get this node's wall clock.</summary>
