@@ -17,7 +17,7 @@ namespace Ddia.Verify.Node.Txn;
 /// <item>409 <c>{"error": "aborted", "reason": "write-conflict"}</c>: the store aborted the transaction (write-conflict,
 /// deadlock, serialization-failure, lock-timeout), or it is unknown here (ended, idle too long, or begun before a
 /// restart: unknown-transaction). Nothing of it took effect.</item>
-/// <item>503 <c>{"error": "unknown"}</c>: the commit's log write failed; whether it is durable is unknown.</item>
+/// <item>500 <c>{"error": "unknown"}</c>: the commit's log write failed; whether it is durable is unknown.</item>
 /// <item>400 <c>{"error": ...}</c> naming the malformed field.</item>
 /// </list>
 /// GET /admin/status → <c>{"system": "txn", "isolation", "openTransactions", "recovered"}</c>.
@@ -131,7 +131,7 @@ internal static class TxnHttpApi
         Results.Json(new { error = "aborted", reason = Kebab(reason ?? "unknown") }, statusCode: StatusCodes.Status409Conflict);
 
     private static IResult Unknown(IOException e) =>
-        Results.Json(new { error = "unknown", detail = e.Message }, statusCode: StatusCodes.Status503ServiceUnavailable);
+        Results.Json(new { error = "unknown", detail = e.Message }, statusCode: StatusCodes.Status500InternalServerError);
 
     /// <summary>WriteConflict → write-conflict.</summary>
     private static string Kebab(string name) =>
