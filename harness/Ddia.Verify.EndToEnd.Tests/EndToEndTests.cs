@@ -58,6 +58,33 @@ public class EndToEndTests(StoreDir store) : IClassFixture<StoreDir>
         Assert.Empty(MachineState.Leftovers());
     }
 
+    [Theory]
+    [InlineData("txn-serializable", "valid", "")]
+    [InlineData("txn-2pl", "valid", "")]
+    [InlineData("txn-serial", "valid", "")]
+    [InlineData("txn-snapshot", "invalid", "G2-item")]
+    [InlineData("txn-read-committed", "invalid", "lost-update")]
+    public async Task Campaign_TransactionalStore_EachIsolationLevel_GetsItsExpectedAnomalies(string run, string expected, string anomaly)
+    {
+        Assert.True(Environment.IsPrivilegedProcess, "the end-to-end tests need root (network namespaces, iptables), as CI has");
+        var (exit, output) = await Launcher.RunAsync(RunLimit, "campaign", "--only", run, "--store", store.Path, "--seed", "7");
+
+        Assert.True(exit == 0, $"campaign run {run} did not get its expected verdict (exit {exit})\n{output}");
+        var runDir = LatestRun(run);
+        using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(runDir, "results.json")));
+        Assert.Equal(expected, results.RootElement.GetProperty("validity").GetString());
+        var kinds = results.RootElement.GetProperty("checkers").EnumerateArray()
+            .SelectMany(c => c.GetProperty("anomalies").EnumerateArray()).Select(a => a.GetProperty("kind").GetString()).ToHashSet();
+        if (anomaly != "") Assert.Contains(anomaly, kinds);
+        // Snapshot isolation must show write skew and nothing SI forbids.
+        if (run == "txn-snapshot") Assert.DoesNotContain(kinds, k => k is "G0" or "G1a" or "G1b" or "G1c" or "lost-update" || k!.StartsWith("G-single", StringComparison.Ordinal));
+        var history = HistoryReader.Read(Path.Combine(runDir, "history.jsonl")).History;
+        // Kills and pauses aim at the store's node, so each one really stopped it.
+        Assert.Contains(history, op => op.Process == Op.NemesisProcess && op.F is "kill" or "pause" && op.Type == OpType.Info && op.Value.ToString().Contains("n1", StringComparison.Ordinal));
+        Assert.True(File.Exists(Path.Combine(runDir, "logs", "n1", "node.log")), "no log collected from the store's node");
+        Assert.Empty(MachineState.Leftovers());
+    }
+
     [Fact]
     public async Task Run_InterruptedWithSigint_HealsTearsDownAndStillChecksWhatItRecorded()
     {

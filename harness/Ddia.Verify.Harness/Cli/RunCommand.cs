@@ -20,10 +20,12 @@ internal static class RunCommand
 
     public static Command Create(TextWriter stdout)
     {
-        var system = new Option<string>("--system") { Description = "System under test: raft", DefaultValueFactory = _ => "raft" };
+        var system = new Option<string>("--system") { Description = "System under test: raft, or txn (a transactional store on the first node)", DefaultValueFactory = _ => "raft" };
+        var isolation = new Option<string>("--isolation") { Description = "txn: read-committed, snapshot, serializable (SSI), 2pl or serial", DefaultValueFactory = _ => "serializable" };
+        var models = new Option<string?>("--consistency-models") { Description = "txn list-append, rw-register: models the history must satisfy, comma-separated (default strict-serializable)" };
         var readMode = new Option<string>("--read-mode") { Description = "Raft reads: log, index (ReadIndex) or lease (leader lease; unsafe under clock skew)", DefaultValueFactory = _ => "log" };
         var fencing = new Option<string>("--fencing") { Description = "Lock service storage fencing tokens: on or off", DefaultValueFactory = _ => "on" };
-        var workload = new Option<string>("--workload") { Description = "register (read/write/cas on independent keys) or lock (acquire, fenced write, release)", DefaultValueFactory = _ => "register" };
+        var workload = new Option<string>("--workload") { Description = "raft: register (read/write/cas on independent keys) or lock (acquire, fenced write, release); txn: list-append, rw-register, bank or on-call", DefaultValueFactory = _ => "register" };
         var nemesis = new Option<string>("--nemesis") { Description = "Faults, comma-separated: partition, pause, kill, clock, loss; 'none' for none", DefaultValueFactory = _ => "none" };
         var scenario = new Option<string?>("--scenario") { Description = "A targeted fault schedule instead of random faults: leader-lease" };
         var interval = new Option<double>("--nemesis-interval") { Description = "Mean seconds between fault operations", DefaultValueFactory = _ => 5 };
@@ -39,13 +41,15 @@ internal static class RunCommand
         var loopback = new Option<bool>("--loopback") { Description = "Loopback addresses, no network namespaces (no partitions or loss); the default without root" };
         var command = new Command("run", "Run a test on a real local cluster: start the nodes, inject faults, record the history, check it, write the report.")
         {
-            system, readMode, fencing, workload, nemesis, scenario, interval, nodes, concurrency, timeLimit, rate, readWeight, seed, store, nodeProgram, loopback, name,
+            system, isolation, models, readMode, fencing, workload, nemesis, scenario, interval, nodes, concurrency, timeLimit, rate, readWeight, seed, store, nodeProgram, loopback, name,
         };
         command.SetAction(parse =>
         {
             var options = new RunOptions
             {
                 System = parse.GetValue(system)!,
+                Isolation = parse.GetValue(isolation)!,
+                ConsistencyModels = parse.GetValue(models) is { } m ? [.. m.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)] : [],
                 ReadMode = parse.GetValue(readMode)!,
                 Fencing = parse.GetValue(fencing) switch
                 {

@@ -16,8 +16,14 @@ public sealed record RunOptions
     /// <summary>Whether the lock service's storage rejects writes with old fencing tokens.</summary>
     public bool Fencing { get; init; } = true;
 
-    /// <summary>register or lock.</summary>
+    /// <summary>raft: register or lock; txn: list-append, rw-register, bank or on-call.</summary>
     public string Workload { get; init; } = "register";
+
+    /// <summary>txn: the store's isolation level (read-committed, snapshot, serializable, 2pl, serial).</summary>
+    public string Isolation { get; init; } = "serializable";
+
+    /// <summary>list-append, rw-register: the models the history must satisfy (empty: strict-serializable).</summary>
+    public ImmutableArray<string> ConsistencyModels { get; init; } = [];
 
     /// <summary>Faults: partition, pause, kill, clock, loss (empty: none).</summary>
     public ImmutableArray<string> Nemesis { get; init; } = [];
@@ -60,7 +66,7 @@ public sealed record RunOptions
 
     public string TestName => Name ?? string.Join('-', new[]
     {
-        System, Workload, System == "raft" && Workload == "register" ? ReadMode : null, Workload == "lock" ? (Fencing ? "fenced" : "unfenced") : null,
+        System, Workload, System == "raft" && Workload == "register" ? ReadMode : null, System == "txn" ? Isolation : null, Workload == "lock" ? (Fencing ? "fenced" : "unfenced") : null,
         Nemesis.IsDefaultOrEmpty ? "no-faults" : string.Join('+', Nemesis),
     }.Where(p => p is not null));
 }

@@ -9,9 +9,11 @@ using Ddia.Verify.History;
 using Ddia.Verify.Nemesis;
 using Ddia.Verify.Nemesis.Packages;
 using Ddia.Verify.Systems.Adapters.Raft;
+using Ddia.Verify.Systems.Adapters.Txn;
 using Ddia.Verify.Workloads;
 using Ddia.Verify.Workloads.Lock;
 using Ddia.Verify.Workloads.Register;
+using Ddia.Verify.Workloads.Transactions;
 
 namespace Ddia.Verify.Harness.Compose;
 
@@ -33,7 +35,7 @@ public static class TestComposer
     public static TestSpec Compose(RunOptions options, out IReadOnlyList<string> unavailable)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.System != "raft") throw new UsageException($"--system: unknown system '{options.System}' (supported: raft)");
+        if (options.System is not ("raft" or "txn")) throw new UsageException($"--system: unknown system '{options.System}' (supported: raft, txn)");
         if (options.Environment != "local") throw new UsageException($"--env: unknown environment '{options.Environment}' (supported: local)");
         if (options.Nodes is < 1 or > LocalEnvironment.MaxNodes) throw new UsageException($"--nodes: must be 1..{LocalEnvironment.MaxNodes}");
         if (options.Concurrency < 1) throw new UsageException("--concurrency: must be at least 1");
@@ -43,23 +45,7 @@ public static class TestComposer
             ?? throw new UsageException("the node program is unknown: pass --node-program PATH/ddia-node.dll, or run through ./ddia-verify");
         if (!File.Exists(program)) throw new UsageException($"--node-program: {program} does not exist (run 'make build')");
 
-        var db = new RaftDb(new RaftDbOptions
-        {
-            NodeProgram = Path.GetFullPath(program),
-            ReadMode = options.ReadMode is "log" or "index" or "lease"
-                ? options.ReadMode
-                : throw new UsageException($"--read-mode: must be log, index or lease, got '{options.ReadMode}'"),
-            Fencing = options.Fencing,
-            HttpPort = HttpPort,
-            Seed = unchecked((int)options.Seed),
-        });
-        var (workload, client) = options.Workload switch
-        {
-            "register" => (RegisterWorkload.IndependentKeys(new RegisterOptions { ThreadsPerKey = Math.Min(5, options.Concurrency), ReadWeight = options.ReadWeight }), (IClient)new RaftRegisterClient(db.Options.ClientOptions)),
-            "lock" => (LockWorkload.Create(new LockOptions()), new RaftLockClient(db.Options.ClientOptions)),
-            _ => throw new UsageException($"--workload: unknown workload '{options.Workload}' (supported: register, lock)"),
-        };
-
+        var (db, workload, client) = options.System == "txn" ? TxnSystem(options, program) : RaftSystem(options, program);
         var faults = options.Nemesis.IsDefault ? [] : options.Nemesis;
         NemesisPackage package;
         try
@@ -71,6 +57,8 @@ public static class TestComposer
                 Db = db,
                 Capabilities = options.Loopback ? RemoteCapabilities.Exec | RemoteCapabilities.Signals : LocalCapabilities(),
                 AdminPort = HttpPort,
+                // The transactional store runs on one node: kills and pauses elsewhere would hit nothing.
+                ProcessTargets = options.System == "txn" ? [Nemesis.Targets.Target.Primaries] : new NemesisOptions().ProcessTargets,
             });
         }
         catch (ArgumentException e)
@@ -106,7 +94,7 @@ public static class TestComposer
             Options = ImmutableDictionary.CreateRange(new Dictionary<string, string>
             {
                 ["system"] = options.System,
-                ["read mode"] = options.ReadMode,
+                [options.System == "txn" ? "isolation" : "read mode"] = options.System == "txn" ? options.Isolation : options.ReadMode,
                 ["fencing"] = options.Fencing ? "on" : "off",
                 ["workload"] = workload.Name,
                 ["nemesis"] = faults.IsEmpty ? "none" : string.Join(",", faults),
@@ -117,6 +105,70 @@ public static class TestComposer
                 ["environment"] = options.Loopback ? "local (loopback)" : "local",
             }),
         };
+    }
+
+    private static (Abstractions.IDb Db, Workload Workload, IClient Client) RaftSystem(RunOptions options, string program)
+    {
+        var db = new RaftDb(new RaftDbOptions
+        {
+            NodeProgram = Path.GetFullPath(program),
+            ReadMode = options.ReadMode is "log" or "index" or "lease"
+                ? options.ReadMode
+                : throw new UsageException($"--read-mode: must be log, index or lease, got '{options.ReadMode}'"),
+            Fencing = options.Fencing,
+            HttpPort = HttpPort,
+            Seed = unchecked((int)options.Seed),
+        });
+        var (workload, client) = options.Workload switch
+        {
+            "register" => (RegisterWorkload.IndependentKeys(new RegisterOptions { ThreadsPerKey = Math.Min(5, options.Concurrency), ReadWeight = options.ReadWeight }), (IClient)new RaftRegisterClient(db.Options.ClientOptions)),
+            "lock" => (LockWorkload.Create(new LockOptions()), new RaftLockClient(db.Options.ClientOptions)),
+            _ => throw new UsageException($"--workload: unknown workload '{options.Workload}' (supported: register, lock)"),
+        };
+        return (db, workload, client);
+    }
+
+    /// <summary>
+    /// The transactional store (DDIA ch. 7) on the first node, with one of its workloads: the client seeds the bank's
+    /// accounts and the on-call roster; list-append and rw-register are checked against the models asked for.
+    /// </summary>
+    private static (Abstractions.IDb Db, Workload Workload, IClient Client) TxnSystem(RunOptions options, string program)
+    {
+        var db = new TxnDb(new TxnDbOptions
+        {
+            NodeProgram = Path.GetFullPath(program),
+            Isolation = options.Isolation is "read-committed" or "snapshot" or "serializable" or "2pl" or "serial"
+                ? options.Isolation
+                : throw new UsageException($"--isolation: must be read-committed, snapshot, serializable, 2pl or serial, got '{options.Isolation}'"),
+            HttpPort = HttpPort,
+        });
+        var client = db.Options.ClientOptions with { Workload = options.Workload };
+        IReadOnlyList<string> models = options.ConsistencyModels.IsDefaultOrEmpty ? ["strict-serializable"] : options.ConsistencyModels;
+        foreach (var m in models)
+            if (Checkers.Transactions.ConsistencyModels.Canonical(m) is null) throw new UsageException($"--consistency-models: unknown model '{m}'");
+        var txnOptions = new TxnOptions { ActiveKeys = 3, ConsistencyModels = models };
+        switch (options.Workload)
+        {
+            case "list-append": return (db, TxnWorkloads.ListAppend(txnOptions), new TxnClient(client));
+            case "rw-register": return (db, TxnWorkloads.RwRegister(txnOptions), new TxnClient(client));
+            case "bank":
+                var bank = new BankWorkloadOptions();
+                return (db, BankWorkload.Create(bank), new TxnClient(client with
+                {
+                    Accounts = [.. BankWorkload.Accounts(bank)],
+                    InitialData = BankWorkload.InitialBalances(bank).ToDictionary(p => TxnClientOptions.AccountKey(p.Key), p => (IReadOnlyList<long>)[p.Value]),
+                }));
+            case "on-call":
+                var onCall = new OnCallWorkloadOptions();
+                var roster = OnCallWorkload.Roster(onCall);
+                return (db, OnCallWorkload.Create(onCall), new TxnClient(client with
+                {
+                    Roster = roster,
+                    InitialData = roster.SelectMany(p => p.Value.Select(d => TxnClientOptions.OnCallKey(p.Key, d))).ToDictionary(k => k, _ => (IReadOnlyList<long>)[1]),
+                }));
+            default:
+                throw new UsageException($"--workload: unknown workload '{options.Workload}' for txn (supported: list-append, rw-register, bank, on-call)");
+        }
     }
 
     /// <summary>What the local environment will be able to do: network namespaces and iptables need root and the
