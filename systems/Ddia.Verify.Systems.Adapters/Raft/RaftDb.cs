@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Ddia.Verify.Abstractions;
 using Ddia.Verify.Systems.Adapters.Common;
@@ -51,13 +50,7 @@ public sealed class RaftDb : DaemonDb
         ArgumentNullException.ThrowIfNull(node);
         var dir = test.Remote.NodeDirectory(node);
         var id = NodeId(test, node);
-        var args = new List<string>();
-        var executable = options.NodeProgram;
-        if (options.NodeProgram.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
-        {
-            executable = options.DotnetHost;
-            args.Add(options.NodeProgram);
-        }
+        var (executable, args) = DdiaNode.Command(options.NodeProgram, options.DotnetHost);
         args.AddRange([
             "--system", "raft", "--id", Str(id),
             "--listen-http", $"{node.Address}:{Str(options.HttpPort)}",
@@ -85,12 +78,8 @@ public sealed class RaftDb : DaemonDb
     }
 
     /// <summary>GET /admin/status.</summary>
-    private protected override async Task<JsonElement?> AskStatusAsync(HttpClient http, Node node, CancellationToken cancellation)
-    {
-        using var response = await http.GetAsync(NodeHttp.Url(node, options.HttpPort, "/admin/status"), cancellation).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode) return null;
-        return await response.Content.ReadFromJsonAsync<JsonElement>(cancellation).ConfigureAwait(false);
-    }
+    private protected override Task<JsonElement?> AskStatusAsync(HttpClient http, Node node, CancellationToken cancellation) =>
+        DdiaNode.StatusAsync(http, node, options.HttpPort, cancellation);
 
     private protected override bool IsLeader(JsonElement status) => status.TryGetProperty("role", out var r) && r.GetString() == "leader";
 }

@@ -1,6 +1,5 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Ddia.Verify.Abstractions;
 using Ddia.Verify.Systems.Adapters.Common;
@@ -65,13 +64,7 @@ public sealed class TxnDb : DaemonDb
         ArgumentNullException.ThrowIfNull(test);
         ArgumentNullException.ThrowIfNull(node);
         var dir = test.Remote.NodeDirectory(node);
-        var args = new List<string>();
-        var executable = options.NodeProgram;
-        if (options.NodeProgram.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
-        {
-            executable = options.DotnetHost;
-            args.Add(options.NodeProgram);
-        }
+        var (executable, args) = DdiaNode.Command(options.NodeProgram, options.DotnetHost);
         args.AddRange([
             "--system", "txn", "--id", "1",
             "--listen-http", $"{node.Address}:{options.HttpPort.ToString(CultureInfo.InvariantCulture)}",
@@ -88,12 +81,8 @@ public sealed class TxnDb : DaemonDb
         return new DaemonSpec("ddia-node", "GET /admin/status", LogName: "node.log", PidName: "node.pid", options.StartTimeout);
     }
 
-    private protected override async Task<JsonElement?> AskStatusAsync(HttpClient http, Node node, CancellationToken cancellation)
-    {
-        using var response = await http.GetAsync(NodeHttp.Url(node, options.HttpPort, "/admin/status"), cancellation).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode) return null;
-        return await response.Content.ReadFromJsonAsync<JsonElement>(cancellation).ConfigureAwait(false);
-    }
+    private protected override Task<JsonElement?> AskStatusAsync(HttpClient http, Node node, CancellationToken cancellation) =>
+        DdiaNode.StatusAsync(http, node, options.HttpPort, cancellation);
 
     private protected override bool IsLeader(JsonElement status) => status.TryGetProperty("role", out var r) && r.GetString() == "primary";
 }

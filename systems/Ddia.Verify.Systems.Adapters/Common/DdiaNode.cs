@@ -1,0 +1,21 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Ddia.Verify.Abstractions;
+
+namespace Ddia.Verify.Systems.Adapters.Common;
+
+/// <summary>What every system of the reference node program shares: how to start ddia-node and ask its status.</summary>
+internal static class DdiaNode
+{
+    /// <summary>The executable and first arguments: a <c>ddia-node.dll</c> runs under the dotnet host, anything else directly.</summary>
+    public static (string Executable, List<string> Args) Command(string nodeProgram, string dotnetHost) =>
+        nodeProgram.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? (dotnetHost, [nodeProgram]) : (nodeProgram, []);
+
+    /// <summary>GET /admin/status; null for a non-success answer.</summary>
+    public static async Task<JsonElement?> StatusAsync(HttpClient http, Node node, int port, CancellationToken cancellation)
+    {
+        using var response = await http.GetAsync(NodeHttp.Url(node, port, "/admin/status"), cancellation).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode) return null;
+        return await response.Content.ReadFromJsonAsync<JsonElement>(cancellation).ConfigureAwait(false);
+    }
+}
