@@ -94,6 +94,17 @@ public sealed class ListAppendAnomalyTests
     }
 
     [Fact]
+    public void G2Item_ThreeReadWriteEdgesInARow_IsADataCycle_NotOnlyOneThroughProcessOrder()
+    {
+        // Found by the brute-force oracle: T3 -rw(k1)-> T2 -rw(k0)-> T4 -rw(k2)-> T3 needs no process edge.
+        var r = Check("p0 rk0[] [1000,13000] | p1 rk0[] ak1.1 [2000,7000] | p2 rk2[] ak2.1 rk1[] [3000,16000] | p1 rk2[] rk0[] ak0.1 [8000,15000] " +
+                      "| p2 rk2[1] rk0[1] rk2[1] [17000,22000] | p0 ak2.2 rk0[1] [18000,26000]", "serializable");
+        Assert.Equal(Validity.Invalid, r.Validity);
+        var cycle = Assert.Single(r.Cycles, c => c.Kind == "G2-item");
+        Assert.Equal(3, cycle.Steps.Count(s => s.Rel == Rel.RW));
+    }
+
+    [Fact]
     public void LostUpdate_TwoTransactionsReadTheSameVersionAndBothAppend()
     {
         var r = Check("p0 ax0 [0,5] | p1 rx[0] ax1 [10,20] | p2 rx[0] ax2 [10,20] | p3 rx[0,1,2] [30,40]", "snapshot-isolation");

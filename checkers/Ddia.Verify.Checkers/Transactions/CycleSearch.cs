@@ -9,13 +9,16 @@ namespace Ddia.Verify.Checkers.Transactions;
 /// </summary>
 internal sealed record CycleSpec(string Name, Rel Allowed, Rel First, int MinRw, int MaxRw, bool NeedWr = false, bool NonAdjacent = false)
 {
+    /// <summary>No upper bound on rw edges (the search state counts 0, 1, and "2 or more").</summary>
+    private const int Unbounded = int.MaxValue;
+
     private static readonly CycleSpec[] Data =
     [
         new("G0", Rel.WW, Rel.WW, 0, 0),
         new("G1c", Rel.WW | Rel.WR, Rel.WR, 0, 0, NeedWr: true),
         new("G-single-item", Rel.Data, Rel.RW, 1, 1),
-        new("G-nonadjacent-item", Rel.Data, Rel.RW, 2, 2, NonAdjacent: true),
-        new("G2-item", Rel.Data, Rel.RW, 2, 2),
+        new("G-nonadjacent-item", Rel.Data, Rel.RW, 2, Unbounded, NonAdjacent: true),
+        new("G2-item", Rel.Data, Rel.RW, 2, Unbounded),
     ];
 
     /// <summary>
