@@ -165,9 +165,12 @@ public static class ConsistencyModels
     /// The boundary Elle reports: <c>Not</c>, the weakest models ruled out (none of them implies
     /// another of the set), and <c>AlsoNot</c>, the stronger models ruled out with them.
     /// </summary>
-    public static (IReadOnlyList<string> Not, IReadOnlyList<string> AlsoNot) Boundary(IEnumerable<string> anomalies)
+    public static (IReadOnlyList<string> Not, IReadOnlyList<string> AlsoNot) Boundary(IEnumerable<string> anomalies) =>
+        BoundaryOf(Impossible(anomalies));
+
+    /// <summary>The boundary of a set of impossible models (from <see cref="Impossible"/>).</summary>
+    public static (IReadOnlyList<string> Not, IReadOnlyList<string> AlsoNot) BoundaryOf(IReadOnlySet<string> impossible)
     {
-        var impossible = Impossible(anomalies);
         var weakest = impossible
             .Where(m => !Reach(Implies[m], Implies).Any(impossible.Contains))
             .Order(StringComparer.Ordinal)

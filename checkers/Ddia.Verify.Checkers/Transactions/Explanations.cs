@@ -71,6 +71,9 @@ public static class CycleText
         _ => data.Render(why, a, b),
     };
 
+    /// <summary>"the transaction {index 7, …}": how findings name a transaction.</summary>
+    public static string Name(Txn txn, TxnHistory history) => "the transaction " + Describe(txn, history);
+
     /// <summary>"{index 7, ok, process 2, [append 250 10] [r 253 [1 3 4]]}".</summary>
     public static string Describe(Txn txn, TxnHistory history)
     {

@@ -403,7 +403,7 @@ internal sealed class ListAppend : IEdgeExplainer
         _ => why.ToString(),
     };
 
-    private string Name(Txn txn) => "the transaction " + CycleText.Describe(txn, history);
+    private string Name(Txn txn) => CycleText.Name(txn, history);
 
     private static string List(IEnumerable<Value> items) => Value.List(items.ToImmutableArray()).ToString();
 }

@@ -116,18 +116,10 @@ internal sealed class RwRegister : IEdgeExplainer
     {
         var lastOfProcess = new Dictionary<(int Process, int Key), Value>();
         var frontier = new Dictionary<int, List<(Txn Txn, Value Version)>>();   // key → completed transactions not yet followed
-        var atPosition = new Dictionary<int, Txn>();
-        foreach (var t in history.Txns)
+        foreach (var (t, completed) in history.Events(t => t.Committed))
         {
-            if (!t.Committed) continue;
-            atPosition[t.Invoke] = t;
-            atPosition[t.Complete] = t;
-        }
-        for (var p = 0; p < history.History.Count; p++)
-        {
-            if (!atPosition.TryGetValue(p, out var t)) continue;
             var (first, last) = Versions(t);
-            if (t.Invoke == p)
+            if (!completed)
             {
                 foreach (var (k, v) in first)
                 {
@@ -238,5 +230,5 @@ internal sealed class RwRegister : IEdgeExplainer
         _ => why.ToString(),
     };
 
-    private string Name(Txn txn) => "the transaction " + CycleText.Describe(txn, history);
+    private string Name(Txn txn) => CycleText.Name(txn, history);
 }

@@ -119,8 +119,8 @@ public sealed class TransactionalChecker(TxnWorkload workload, TxnCheckOptions? 
                 "No transaction depends on any other: the history has nothing to check (too few transactions, or none that read another's writes)."));
 
         var types = findings.Select(f => f.Kind).Concat(cycles.Select(c => c.Kind)).Distinct().Order(StringComparer.Ordinal).ToList();
-        var (not, alsoNot) = ConsistencyModels.Boundary(types);
         var impossible = ConsistencyModels.Impossible(types);
+        var (not, alsoNot) = ConsistencyModels.BoundaryOf(impossible);
         var validity = options.ConsistencyModels.Any(m => impossible.Contains(ConsistencyModels.Canonical(m)!)) ? Validity.Invalid
             : types.Any(UnknownAnomalies.IsUnknown) ? Validity.Unknown
             : Validity.Valid;
@@ -140,32 +140,20 @@ public sealed class TransactionalChecker(TxnWorkload workload, TxnCheckOptions? 
     /// </summary>
     private static void AddOrderEdges(TxnHistory txns, GraphBuilder edges)
     {
-        var byPosition = new int[txns.History.Count];
-        Array.Fill(byPosition, -1);
-        foreach (var t in txns.Txns)
-        {
-            if (!t.MayHaveCommitted) continue;
-            byPosition[t.Invoke] = t.Id;
-            if (t.Outcome == OpType.Ok) byPosition[t.Complete] = t.Id;
-        }
         var lastOfProcess = new Dictionary<int, Txn>();
         var frontier = new List<Txn>();
-        for (var p = 0; p < byPosition.Length; p++)
+        foreach (var (t, completed) in txns.Events(t => t.MayHaveCommitted))
         {
-            if (byPosition[p] < 0) continue;
-            var t = txns.Txns[byPosition[p]];
-            if (t.Invoke == p)
+            if (completed)
             {
-                foreach (var f in frontier) edges.Add(f.Id, t.Id, Rel.Realtime);
-                if (t.Process >= 0)
-                {
-                    if (lastOfProcess.TryGetValue(t.Process, out var before)) edges.Add(before.Id, t.Id, Rel.Process);
-                    lastOfProcess[t.Process] = t;
-                }
+                frontier.RemoveAll(f => f.Complete < t.Invoke);
+                frontier.Add(t);
                 continue;
             }
-            frontier.RemoveAll(f => f.Complete < t.Invoke);
-            frontier.Add(t);
+            foreach (var f in frontier) edges.Add(f.Id, t.Id, Rel.Realtime);
+            if (t.Process < 0) continue;
+            if (lastOfProcess.TryGetValue(t.Process, out var before)) edges.Add(before.Id, t.Id, Rel.Process);
+            lastOfProcess[t.Process] = t;
         }
     }
 
@@ -173,7 +161,7 @@ public sealed class TransactionalChecker(TxnWorkload workload, TxnCheckOptions? 
     {
         foreach (var m in o.ConsistencyModels)
             if (ConsistencyModels.Canonical(m) is null)
-                throw new ArgumentException($"unknown consistency model '{m}'; known: {string.Join(", ", ConsistencyModels.All.Order(StringComparer.Ordinal))}");
+                throw new ArgumentException($"unknown model '{m}'; known consistency models: {string.Join(", ", ConsistencyModels.All.Order(StringComparer.Ordinal))}");
         return o;
     }
 }

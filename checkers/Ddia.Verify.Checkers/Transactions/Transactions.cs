@@ -94,6 +94,24 @@ public sealed class TxnHistory
 
     public Value KeyOf(int key) => keys[key];
 
+    /// <summary>
+    /// The invocations of the transactions <paramref name="include"/> picks, and the completions of those that
+    /// committed (ok), in history order, which is real-time order. <c>Completed</c> says which of the two it is.
+    /// </summary>
+    public IEnumerable<(Txn Txn, bool Completed)> Events(Func<Txn, bool> include)
+    {
+        var at = new int[History.Count];
+        Array.Fill(at, -1);
+        foreach (var t in Txns)
+        {
+            if (!include(t)) continue;
+            at[t.Invoke] = t.Id;
+            if (t.Committed) at[t.Complete] = t.Id;
+        }
+        for (var p = 0; p < at.Length; p++)
+            if (at[p] >= 0) yield return (Txns[at[p]], Txns[at[p]].Complete == p);
+    }
+
     private ImmutableArray<Mop> ParseMops(Value value, int position, IReadOnlySet<MopKind> kinds, bool completed)
     {
         if (value.Kind != ValueKind.List)

@@ -46,24 +46,27 @@ public static class WorkloadCheck
 
     private static IChecker Create(Request r)
     {
-        var models = r.Models ?? ["strict-serializable"];
-        foreach (var m in models)
-            if (ConsistencyModels.Canonical(m) is null)
-                throw new UsageException($"--consistency-models: unknown model '{m}'; known: {string.Join(", ", ConsistencyModels.All.Order(StringComparer.Ordinal))}");
         var options = new TxnCheckOptions
         {
-            ConsistencyModels = models,
+            ConsistencyModels = r.Models ?? ["strict-serializable"],
             WfrKeys = r.WfrKeys,
             SequentialKeys = r.SequentialKeys,
             LinearizableKeys = r.LinearizableKeys,
         };
-        return r.Workload switch
+        try
         {
-            "list-append" => new TransactionalChecker(TxnWorkload.ListAppend, options),
-            "rw-register" => new TransactionalChecker(TxnWorkload.RwRegister, options),
-            _ => InvariantWorkloads.Create(r.Workload)
-                 ?? throw new UsageException($"--workload: unknown workload '{r.Workload}'; expected one of {string.Join(", ", Workloads)}"),
-        };
+            return r.Workload switch
+            {
+                "list-append" => new TransactionalChecker(TxnWorkload.ListAppend, options),
+                "rw-register" => new TransactionalChecker(TxnWorkload.RwRegister, options),
+                _ => InvariantWorkloads.Create(r.Workload)
+                     ?? throw new UsageException($"--workload: unknown workload '{r.Workload}'; expected one of {string.Join(", ", Workloads)}"),
+            };
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"--consistency-models: {e.Message}");
+        }
     }
 
     public static string Human(Outcome o)

@@ -143,31 +143,21 @@ public static class TestComposer
             HttpPort = HttpPort,
         });
         var client = db.Options.ClientOptions with { Workload = options.Workload };
-        IReadOnlyList<string> models = options.ConsistencyModels.IsDefaultOrEmpty ? ["strict-serializable"] : options.ConsistencyModels;
-        foreach (var m in models)
-            if (Checkers.Transactions.ConsistencyModels.Canonical(m) is null) throw new UsageException($"--consistency-models: unknown model '{m}'");
-        var txnOptions = new TxnOptions { ActiveKeys = 3, ConsistencyModels = models };
-        switch (options.Workload)
+        var txnOptions = new TxnOptions { ActiveKeys = 3, ConsistencyModels = options.ConsistencyModels.IsDefaultOrEmpty ? ["strict-serializable"] : options.ConsistencyModels };
+        try
         {
-            case "list-append": return (db, TxnWorkloads.ListAppend(txnOptions), new TxnClient(client));
-            case "rw-register": return (db, TxnWorkloads.RwRegister(txnOptions), new TxnClient(client));
-            case "bank":
-                var bank = new BankWorkloadOptions();
-                return (db, BankWorkload.Create(bank), new TxnClient(client with
-                {
-                    Accounts = [.. BankWorkload.Accounts(bank)],
-                    InitialData = BankWorkload.InitialBalances(bank).ToDictionary(p => TxnClientOptions.AccountKey(p.Key), p => (IReadOnlyList<long>)[p.Value]),
-                }));
-            case "on-call":
-                var onCall = new OnCallWorkloadOptions();
-                var roster = OnCallWorkload.Roster(onCall);
-                return (db, OnCallWorkload.Create(onCall), new TxnClient(client with
-                {
-                    Roster = roster,
-                    InitialData = roster.SelectMany(p => p.Value.Select(d => TxnClientOptions.OnCallKey(p.Key, d))).ToDictionary(k => k, _ => (IReadOnlyList<long>)[1]),
-                }));
-            default:
-                throw new UsageException($"--workload: unknown workload '{options.Workload}' for txn (supported: list-append, rw-register, bank, on-call)");
+            return options.Workload switch
+            {
+                "list-append" => (db, TxnWorkloads.ListAppend(txnOptions), new TxnClient(client)),
+                "rw-register" => (db, TxnWorkloads.RwRegister(txnOptions), new TxnClient(client)),
+                "bank" => (db, BankWorkload.Create(new BankWorkloadOptions()), new TxnClient(client.ForBank(new BankWorkloadOptions()))),
+                "on-call" => (db, OnCallWorkload.Create(new OnCallWorkloadOptions()), new TxnClient(client.ForOnCall(new OnCallWorkloadOptions()))),
+                _ => throw new UsageException($"--workload: unknown workload '{options.Workload}' for txn (supported: list-append, rw-register, bank, on-call)"),
+            };
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"--consistency-models: {e.Message}");
         }
     }
 

@@ -43,12 +43,7 @@ public sealed class TxnWorkloadTests
         await using var cluster = await TxnTestCluster.StartAsync("snapshot");
         var options = new BankWorkloadOptions { Accounts = 5, InitialBalance = 20 };
         var workload = BankWorkload.Create(options);
-        var client = new TxnClient(cluster.Db.Options.ClientOptions with
-        {
-            Workload = "bank",
-            Accounts = [.. BankWorkload.Accounts(options)],
-            InitialData = BankWorkload.InitialBalances(options).ToDictionary(p => TxnClientOptions.AccountKey(p.Key), p => (IReadOnlyList<long>)[p.Value]),
-        });
+        var client = new TxnClient(cluster.Db.Options.ClientOptions.ForBank(options));
         await client.SetupAsync(cluster.Test, CancellationToken.None);
 
         var history = await RealTimeRunner.RunAsync(cluster.Test, client, Gen.Limit(200, workload.Generator), concurrency: 5, OpTimeout);
@@ -66,13 +61,7 @@ public sealed class TxnWorkloadTests
         await using var cluster = await TxnTestCluster.StartAsync(isolation);
         var options = new OnCallWorkloadOptions { Shifts = 10, OpsPerShift = 10 };
         var workload = OnCallWorkload.Create(options);
-        var roster = OnCallWorkload.Roster(options);
-        var client = new TxnClient(cluster.Db.Options.ClientOptions with
-        {
-            Workload = "on-call",
-            Roster = roster,
-            InitialData = roster.SelectMany(p => p.Value.Select(d => TxnClientOptions.OnCallKey(p.Key, d))).ToDictionary(k => k, _ => (IReadOnlyList<long>)[1]),
-        });
+        var client = new TxnClient(cluster.Db.Options.ClientOptions.ForOnCall(options));
         await client.SetupAsync(cluster.Test, CancellationToken.None);
 
         var history = await RealTimeRunner.RunAsync(cluster.Test, client, workload.Generator, concurrency: 5, OpTimeout);

@@ -6,6 +6,7 @@ using Ddia.Verify.Abstractions;
 using Ddia.Verify.History;
 using Ddia.Verify.Systems.Adapters.Common;
 using Ddia.Verify.Systems.Adapters.Raft;
+using Ddia.Verify.Workloads.Transactions;
 
 namespace Ddia.Verify.Systems.Adapters.Txn;
 
@@ -26,6 +27,26 @@ public sealed record TxnClientOptions
     public IReadOnlyList<Value> Accounts { get; init; } = [];
 
     public IReadOnlyDictionary<Value, ImmutableArray<Value>> Roster { get; init; } = ImmutableDictionary<Value, ImmutableArray<Value>>.Empty;
+
+    /// <summary>The bank workload: its accounts, each seeded with the initial balance.</summary>
+    public TxnClientOptions ForBank(BankWorkloadOptions bank) => this with
+    {
+        Workload = "bank",
+        Accounts = [.. BankWorkload.Accounts(bank)],
+        InitialData = BankWorkload.InitialBalances(bank).ToDictionary(p => AccountKey(p.Key), p => (IReadOnlyList<long>)[p.Value]),
+    };
+
+    /// <summary>The on-call workload: its roster, every doctor seeded on call.</summary>
+    public TxnClientOptions ForOnCall(OnCallWorkloadOptions onCall)
+    {
+        var roster = OnCallWorkload.Roster(onCall);
+        return this with
+        {
+            Workload = "on-call",
+            Roster = roster,
+            InitialData = roster.SelectMany(p => p.Value.Select(d => OnCallKey(p.Key, d))).ToDictionary(k => k, _ => (IReadOnlyList<long>)[1]),
+        };
+    }
 
     public static string AccountKey(Value account) => "acct/" + account;
 
