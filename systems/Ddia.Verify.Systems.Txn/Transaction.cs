@@ -42,13 +42,42 @@ public sealed class Transaction : IDisposable
     /// <summary>Commits: validates (per isolation level), logs and fsyncs the writes, then makes them visible.</summary>
     public Task CommitAsync(CancellationToken ct = default) => store.CommitAsync(state, ct);
 
-    /// <summary>Aborts by the caller's choice: nothing of it becomes visible. No-op when already finished.</summary>
+    /// <summary>Aborts by the caller's choice: nothing of it becomes visible. No-op when already finished, and when
+    /// prepared (only <see cref="AbortPreparedAsync"/> may end a prepared transaction).</summary>
     public void Abort() => store.Abort(state);
+
+    /// <summary>The global (two-phase commit) transaction id it was prepared under; null for a local transaction.</summary>
+    public string? GlobalId => state.GlobalId;
+
+    /// <summary>When it was prepared (or recovered in doubt), by <see cref="StoreOptions.TimeProvider"/>; null unless
+    /// prepared.</summary>
+    public DateTimeOffset? PreparedAt => state.PreparedAt;
+
+    public bool IsPrepared => state.Status == TxnStatus.Prepared;
+
+    /// <summary>The keys it writes (with its buffered values), e.g. to say what an in-doubt transaction blocks.</summary>
+    public IReadOnlyCollection<string> WrittenKeys => store.WrittenKeys(state);
+
+    /// <summary>Phase 1 of two-phase commit, as a participant: validates as a commit would, then appends a durable
+    /// PREPARED record. From then on the transaction keeps all its locks, takes no more operations, and the store
+    /// never aborts it (no lock timeout, no deadlock victim, survives a restart in doubt): only
+    /// <see cref="CommitPreparedAsync"/> or <see cref="AbortPreparedAsync"/> end it.</summary>
+    /// <exception cref="NotSupportedException">under snapshot isolation or SSI (see <see cref="TxnStore"/>).</exception>
+    /// <exception cref="TransactionAbortedException">validation failed: the vote is no.</exception>
+    public Task PrepareAsync(string globalId, CancellationToken ct = default) => store.PrepareAsync(state, globalId, ct);
+
+    /// <summary>Phase 2, commit: logs (fsynced) a commit record naming the global id, installs the writes, releases the
+    /// locks.</summary>
+    public Task CommitPreparedAsync(CancellationToken ct = default) => store.CommitPreparedAsync(state, ct);
+
+    /// <summary>Phase 2, abort: logs (fsynced) an abort record naming the global id, so recovery does not bring the
+    /// transaction back in doubt, and releases the locks.</summary>
+    public Task AbortPreparedAsync(CancellationToken ct = default) => store.AbortPreparedAsync(state, ct);
 
     public void Dispose() => Abort();
 }
 
-internal enum TxnStatus { Active, Committing, Committed, Aborted }
+internal enum TxnStatus { Active, Prepared, Committing, Committed, Aborted }
 
 internal enum LockMode { Shared, Exclusive }
 
@@ -74,6 +103,8 @@ internal sealed class TxnState(long id, long startSeq)
     public Dictionary<string, LockMode> Locks { get; } = new(StringComparer.Ordinal);
     public LockWaiter? Waiting { get; set; }
     public bool HoldsSerial { get; set; }
+    public string? GlobalId { get; set; }
+    public DateTimeOffset? PreparedAt { get; set; }
 }
 
 internal sealed class LockWaiter(TxnState txn, string key, LockMode mode)

@@ -29,13 +29,16 @@ public sealed partial class TxnStore : IDisposable
     private bool logFailed;
     private bool disposed;
 
-    private TxnStore(StoreOptions options, WriteAheadLog log, RecoverySummary recovery, Dictionary<string, List<(long, ImmutableList<long>?)>> state)
+    private TxnStore(StoreOptions options, WriteAheadLog log, RecoverySummary recovery, Dictionary<string, List<(long, ImmutableList<long>?)>> state,
+        Dictionary<string, GlobalOutcome> outcomes, IEnumerable<CommitRecord> inDoubt)
     {
         Options = options;
         this.log = log;
         Recovery = recovery;
         versions = state;
         published = recovery.LastCommitSequence;
+        this.outcomes = outcomes;
+        foreach (var p in inDoubt) RestorePrepared(p);
     }
 
     public StoreOptions Options { get; }
@@ -51,11 +54,32 @@ public sealed partial class TxnStore : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(directory);
         options ??= new StoreOptions();
         var state = new Dictionary<string, List<(long, ImmutableList<long>?)>>(StringComparer.Ordinal);
+        var outcomes = new Dictionary<string, GlobalOutcome>(StringComparer.Ordinal);
+        // Insertion-ordered by global id: a PREPARED record without a later commit or abort comes back in doubt.
+        var inDoubt = new Dictionary<string, CommitRecord>(StringComparer.Ordinal);
         var log = WriteAheadLog.Open(directory, options.Fsync, record =>
         {
-            foreach (var (key, value) in record.Writes) state[key] = [(record.Sequence, value)];
+            switch (record.Kind)
+            {
+                case RecordKind.Prepare:
+                    inDoubt[record.GlobalId!] = record;
+                    outcomes[record.GlobalId!] = GlobalOutcome.Prepared;
+                    break;
+                case RecordKind.Abort:
+                    inDoubt.Remove(record.GlobalId!);
+                    outcomes[record.GlobalId!] = GlobalOutcome.Aborted;
+                    break;
+                default:
+                    foreach (var (key, value) in record.Writes) state[key] = [(record.Sequence, value)];
+                    if (record.GlobalId is { } committed)
+                    {
+                        inDoubt.Remove(committed);
+                        outcomes[committed] = GlobalOutcome.Committed;
+                    }
+                    break;
+            }
         }, out var summary);
-        return new TxnStore(options, log, summary, state);
+        return new TxnStore(options, log, summary, state, outcomes, inDoubt.Values);
     }
 
     /// <summary>Starts a transaction. Under snapshot isolation and SSI its snapshot is everything committed now.</summary>
@@ -265,22 +289,28 @@ public sealed partial class TxnStore : IDisposable
                 FinishLocked(t, sequence, wake);
             }
             Wake(wake);
-            if (Options.CompactAfterBytes > 0 && log.Length > Options.CompactAfterBytes && log.Length > 2 * compactedLength)
-            {
-                try
-                {
-                    CompactLocked();
-                }
-                catch (IOException)
-                {
-                    // The commit is durable and the old log intact; try again once the log has doubled.
-                    compactedLength = log.Length;
-                }
-            }
+            MaybeCompactLocked();
         }
         finally
         {
             commitMutex.Release();
+        }
+    }
+
+    /// <summary>Under the commit mutex, after a commit: compacts once the log has grown past the thresholds.</summary>
+    private void MaybeCompactLocked()
+    {
+        if (Options.CompactAfterBytes > 0 && log.Length > Options.CompactAfterBytes && log.Length > 2 * compactedLength)
+        {
+            try
+            {
+                CompactLocked();
+            }
+            catch (IOException)
+            {
+                // The commit is durable and the old log intact; try again once the log has doubled.
+                compactedLength = log.Length;
+            }
         }
     }
 
@@ -304,13 +334,15 @@ public sealed partial class TxnStore : IDisposable
     private void CompactLocked()
     {
         CommitRecord state;
+        List<CommitRecord> stillPrepared;
         lock (gate)
         {
             state = new CommitRecord(published, [.. versions
                 .Where(kv => kv.Value[^1].Value is not null)
                 .Select(kv => new KeyValuePair<string, ImmutableList<long>?>(kv.Key, kv.Value[^1].Value))]);
+            stillPrepared = PreparedRecordsLocked();
         }
-        log.Compact(state);
+        log.Compact(state, stillPrepared);
         compactedLength = log.Length;
     }
 

@@ -110,4 +110,27 @@ public sealed record TxnOutcome(bool Committed, IReadOnlyList<IReadOnlyList<long
 /// tail it cut off (a commit that never returned), and the last commit sequence number.</summary>
 public sealed record RecoverySummary(int RecordsReplayed, long BytesDropped, long LastCommitSequence);
 
-internal readonly record struct CommitRecord(long Sequence, IReadOnlyList<KeyValuePair<string, ImmutableList<long>?>> Writes);
+/// <summary>What the store knows of a global (two-phase commit) transaction, by its global id.</summary>
+public enum GlobalOutcome
+{
+    /// <summary>Never prepared here, or finished before the log was compacted.</summary>
+    Unknown,
+    /// <summary>Prepared and not yet decided: in doubt.</summary>
+    Prepared,
+    Committed,
+    Aborted,
+}
+
+internal enum RecordKind : byte
+{
+    /// <summary>A committed transaction's writes (GlobalId set when it was a prepared one).</summary>
+    Commit = 1,
+    /// <summary>A prepared transaction's writes: it holds its locks until a Commit or Abort record names it.</summary>
+    Prepare = 2,
+    /// <summary>A prepared transaction was aborted (no writes).</summary>
+    Abort = 3,
+}
+
+/// <summary>One log record. Only commits carry a sequence number (0 otherwise).</summary>
+internal readonly record struct CommitRecord(long Sequence, IReadOnlyList<KeyValuePair<string, ImmutableList<long>?>> Writes,
+    RecordKind Kind = RecordKind.Commit, string? GlobalId = null);

@@ -7,10 +7,12 @@ namespace Ddia.Verify.Systems.Txn;
 
 /// <summary>
 /// The store's durability: one append-only file, <see cref="FileName"/>. Layout (little-endian): an 12-byte header
-/// (magic <c>DDIATXN1</c>, u32 format version), then one record per committed writing transaction,
-/// <c>[u32 crc][u32 length][payload]</c> with the CRC-32 over length and payload. Payload: i64 commit sequence,
-/// i32 write count, and per write the key (length-prefixed UTF-8), a has-value flag, and the full final list
-/// (i32 count, i64 elements). Full values, not deltas, so replay is "last record wins" per key.
+/// (magic <c>DDIATXN1</c>, u32 format version), then one record per committed writing transaction (or per
+/// prepare / abort of a two-phase-commit participant), <c>[u32 crc][u32 length][payload]</c> with the CRC-32 over
+/// length and payload. Payload (format 2): u8 kind (1 commit, 2 prepare, 3 abort), i64 commit sequence (0 unless a
+/// commit), the global transaction id (length-prefixed UTF-8, empty for a local transaction), i32 write count, and
+/// per write the key (length-prefixed UTF-8), a has-value flag, and the full final list (i32 count, i64 elements).
+/// Full values, not deltas, so replay is "last record wins" per key.
 /// <para>
 /// A crash mid-append leaves a torn last record (short, or failing its CRC with only zeros after it): that commit
 /// never returned, so <see cref="Open"/> drops it and truncates the file. A bad record followed by good data is
@@ -24,7 +26,8 @@ internal sealed class WriteAheadLog : IDisposable
     private const int HeaderLength = 12;
     private const int FrameLength = 8;
     private const int MaxPayload = 64 << 20;
-    private const uint Version = 1;
+    // 2 added the record kind and global id (two-phase commit); format 1 files are refused, not migrated.
+    private const uint Version = 2;
 
     public const string CompactionFileName = "txn.wal.compacting";
 
@@ -65,7 +68,11 @@ internal sealed class WriteAheadLog : IDisposable
             }
             else
             {
-                if (!bytes.AsSpan(0, HeaderLength).SequenceEqual(header)) throw Corrupt(path, 0, "bad header or version");
+                if (!bytes.AsSpan(0, 8).SequenceEqual(header.AsSpan(0, 8))) throw Corrupt(path, 0, "not a txn log");
+                var version = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8));
+                if (version != Version)
+                    throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                        $"{path}: log format version {version}, this build reads only version {Version}; delete the data directory to start afresh"));
                 var (end, count, last) = Replay(path, bytes, replay);
                 var dropped = bytes.Length - end;
                 if (dropped > 0)
@@ -99,15 +106,17 @@ internal sealed class WriteAheadLog : IDisposable
     /// replay is "last record wins", so that record alone rebuilds the same state. Written to a temporary file,
     /// fsynced, then renamed over the log (atomic on POSIX), so a crash leaves either the old log or the new one.
     /// (.NET cannot fsync the directory, so the rename itself may be lost in a power cut; then the old log, still
-    /// complete, is what recovery finds.)
+    /// complete, is what recovery finds.) The <paramref name="prepared"/> records follow it unchanged.
     /// </summary>
-    public void Compact(CommitRecord state)
+    public void Compact(CommitRecord state, IEnumerable<CommitRecord> prepared)
     {
         var temp = Path.Combine(Path.GetDirectoryName(path)!, CompactionFileName);
         using (var t = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             t.Write(Header());
             if (state.Writes.Count > 0) t.Write(Frame(state));
+            // Still-prepared transactions must come back in doubt after a crash, so their records survive.
+            foreach (var p in prepared) t.Write(Frame(p));
             t.Flush(flushToDisk: true);
         }
         file.Dispose();
@@ -128,7 +137,9 @@ internal sealed class WriteAheadLog : IDisposable
         using var payload = new MemoryStream();
         using (var w = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
         {
+            w.Write((byte)record.Kind);
             w.Write(record.Sequence);
+            w.Write(record.GlobalId ?? "");
             w.Write(record.Writes.Count);
             foreach (var (key, list) in record.Writes)
             {
@@ -187,9 +198,12 @@ internal sealed class WriteAheadLog : IDisposable
             {
                 throw Corrupt(path, offset, e.Message);
             }
-            if (record.Sequence <= last) throw Corrupt(path, offset, $"commit sequence {record.Sequence} after {last}");
+            if (record.Kind == RecordKind.Commit)
+            {
+                if (record.Sequence <= last) throw Corrupt(path, offset, $"commit sequence {record.Sequence} after {last}");
+                last = record.Sequence;
+            }
             replay(record);
-            last = record.Sequence;
             count++;
             offset += end;
         }
@@ -199,7 +213,11 @@ internal sealed class WriteAheadLog : IDisposable
     private static CommitRecord Decode(byte[] bytes, int start, int length)
     {
         using var r = new BinaryReader(new MemoryStream(bytes, start, length, writable: false), Encoding.UTF8);
+        var kind = (RecordKind)r.ReadByte();
+        if (kind is not (RecordKind.Commit or RecordKind.Prepare or RecordKind.Abort)) throw new InvalidDataException($"unknown record kind {(byte)kind}");
         var sequence = r.ReadInt64();
+        var globalId = r.ReadString();
+        if (kind != RecordKind.Commit && globalId.Length == 0) throw new InvalidDataException($"a {kind} record without a global id");
         var n = r.ReadInt32();
         if (n < 0) throw new InvalidDataException($"negative write count {n}");
         var writes = new List<KeyValuePair<string, ImmutableList<long>?>>(n);
@@ -217,8 +235,8 @@ internal sealed class WriteAheadLog : IDisposable
             }
             writes.Add(new(key, list));
         }
-        if (r.BaseStream.Position != length) throw new InvalidDataException("trailing bytes in a commit record");
-        return new CommitRecord(sequence, writes);
+        if (r.BaseStream.Position != length) throw new InvalidDataException("trailing bytes in a record");
+        return new CommitRecord(sequence, writes, kind, globalId.Length == 0 ? null : globalId);
     }
 
     private static InvalidDataException Corrupt(string path, long offset, string why) =>
