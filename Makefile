@@ -33,6 +33,7 @@ bench:
 	dotnet run -c Release --project checkers/Ddia.Verify.Checkers.Benchmarks -- --transactions --runs 3 --out bench/TRANSACTIONS.md
 	dotnet run -c Release --project harness/Ddia.Verify.Harness.Benchmarks -- --out bench/HARNESS.md
 	dotnet run -c Release --project bench/Ddia.Verify.SystemBench -- --rounds 3 --out bench/RAFT-VS-ETCD.md
+	dotnet run -c Release --project bench/Ddia.Verify.SystemBench -- --isolation-levels --out bench/ISOLATION.md
 
 clean:
 	dotnet clean Ddia.Verify.sln --nologo -v quiet

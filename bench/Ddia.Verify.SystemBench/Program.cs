@@ -11,6 +11,9 @@ using Ddia.Verify.Workloads.Register;
 
 // Raft KV (ddia-node, log reads) beside etcd 3.4 on the same three namespace nodes, one system at a time, under the
 // same closed-loop load through each system's own IClient. Writes a markdown table; the goal is raft/etcd >= 1.
+// --isolation-levels: the transactional store alone on loopback, no namespaces and so no root (IsolationBench.cs).
+if (args.Contains("--isolation-levels"))
+    return await IsolationBench.RunAsync([.. args.Where(a => a != "--isolation-levels")]);
 var inv = CultureInfo.InvariantCulture;
 BenchOptions options;
 try
@@ -38,7 +41,7 @@ if (!File.Exists(EtcdProgram))
 string nodeProgram;
 try
 {
-    nodeProgram = NodeProgram();
+    nodeProgram = NodeBinary.Find();
 }
 catch (FileNotFoundException e)
 {
@@ -209,15 +212,3 @@ List<string> Report(IReadOnlyList<List<SystemResult>> all, BenchOptions o, strin
 }
 
 static string Tail(string text) => text.Length <= 3000 ? text : text[^3000..];
-
-// DDIA_NODE_PROGRAM, or the Release build of ddia-node beside the sources (walking up to the folder holding Ddia.Verify.sln).
-static string NodeProgram()
-{
-    if (Environment.GetEnvironmentVariable("DDIA_NODE_PROGRAM") is { Length: > 0 } set)
-        return File.Exists(set) ? Path.GetFullPath(set) : throw new FileNotFoundException($"DDIA_NODE_PROGRAM={set} does not exist");
-    var dir = new DirectoryInfo(AppContext.BaseDirectory);
-    while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Ddia.Verify.sln"))) dir = dir.Parent;
-    if (dir is null) throw new FileNotFoundException($"no Ddia.Verify.sln above {AppContext.BaseDirectory}; set DDIA_NODE_PROGRAM");
-    var dll = Path.Combine(dir.FullName, "systems", "Ddia.Verify.Node", "bin", "Release", "net10.0", "ddia-node.dll");
-    return File.Exists(dll) ? dll : throw new FileNotFoundException($"{dll} is missing: dotnet build systems/Ddia.Verify.Node -c Release");
-}
