@@ -20,8 +20,9 @@ internal static class RunCommand
 
     public static Command Create(TextWriter stdout)
     {
-        var system = new Option<string>("--system") { Description = "System under test: raft, or txn (a transactional store on the first node)", DefaultValueFactory = _ => "raft" };
-        var isolation = new Option<string>("--isolation") { Description = "txn: read-committed, snapshot, serializable (SSI), 2pl or serial", DefaultValueFactory = _ => "serializable" };
+        var system = new Option<string>("--system") { Description = "System under test: raft, txn (a transactional store on the first node) or 2pc (hash partitions over every node, two-phase commit)", DefaultValueFactory = _ => "raft" };
+        var isolation = new Option<string?>("--isolation") { Description = "txn: read-committed, snapshot, serializable (SSI, the default), 2pl or serial; 2pc: read-committed, 2pl (the default) or serial" };
+        var unsafeHeuristic = new Option<bool>("--unsafe-heuristic") { Description = "2pc: participants decide alone after a timeout and the coordinator does not log its decision first (breaks atomicity)" };
         var models = new Option<string?>("--consistency-models") { Description = "txn list-append, rw-register: models the history must satisfy, comma-separated (default strict-serializable)" };
         var readMode = new Option<string>("--read-mode") { Description = "Raft reads: log, index (ReadIndex) or lease (leader lease; unsafe under clock skew)", DefaultValueFactory = _ => "log" };
         var fencing = new Option<string>("--fencing") { Description = "Lock service storage fencing tokens: on or off", DefaultValueFactory = _ => "on" };
@@ -41,14 +42,15 @@ internal static class RunCommand
         var loopback = new Option<bool>("--loopback") { Description = "Loopback addresses, no network namespaces (no partitions or loss); the default without root" };
         var command = new Command("run", "Run a test on a real local cluster: start the nodes, inject faults, record the history, check it, write the report.")
         {
-            system, isolation, models, readMode, fencing, workload, nemesis, scenario, interval, nodes, concurrency, timeLimit, rate, readWeight, seed, store, nodeProgram, loopback, name,
+            system, isolation, unsafeHeuristic, models, readMode, fencing, workload, nemesis, scenario, interval, nodes, concurrency, timeLimit, rate, readWeight, seed, store, nodeProgram, loopback, name,
         };
         command.SetAction(parse =>
         {
             var options = new RunOptions
             {
                 System = parse.GetValue(system)!,
-                Isolation = parse.GetValue(isolation)!,
+                Isolation = parse.GetValue(isolation),
+                UnsafeHeuristic = parse.GetValue(unsafeHeuristic),
                 ConsistencyModels = parse.GetValue(models) is { } m ? [.. m.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)] : [],
                 ReadMode = parse.GetValue(readMode)!,
                 Fencing = parse.GetValue(fencing) switch
