@@ -52,6 +52,9 @@ public sealed record RunOptions
     /// <summary>Register workload: reads per write (and per cas). More reads find stale reads sooner.</summary>
     public int ReadWeight { get; init; } = 1;
 
+    /// <summary>list-append, rw-register: transactions after which the window of active keys moves on by one key.</summary>
+    public int TxnsPerKeyShift { get; init; } = 32;
+
     /// <summary>Where runs are stored: store/&lt;test&gt;/&lt;time&gt;/.</summary>
     public string Store { get; init; } = "store";
 

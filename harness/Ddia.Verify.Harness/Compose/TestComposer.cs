@@ -151,7 +151,7 @@ public static class TestComposer
             HttpPort = HttpPort,
         });
         var client = db.Options.ClientOptions with { Workload = options.Workload };
-        var txnOptions = new TxnOptions { ActiveKeys = 3, ConsistencyModels = options.ConsistencyModels.IsDefaultOrEmpty ? ["strict-serializable"] : options.ConsistencyModels };
+        var txnOptions = new TxnOptions { ActiveKeys = 3, TxnsPerKeyShift = options.TxnsPerKeyShift, ConsistencyModels = options.ConsistencyModels.IsDefaultOrEmpty ? ["strict-serializable"] : options.ConsistencyModels };
         try
         {
             return options.Workload switch
