@@ -139,6 +139,10 @@ public static class ConsistencyModels
 
     public static IReadOnlyCollection<string> All => Implies.Keys;
 
+    /// <summary>Every anomaly name the tables know (those the checkers report, and the ones they imply).</summary>
+    public static IReadOnlySet<string> AllAnomalies { get; } =
+        ImpliesAnomalies.Keys.Concat(ImpliesAnomalies.Values.SelectMany(v => v)).Concat(Proscribes.Values.SelectMany(v => v)).ToFrozenSet(StringComparer.Ordinal);
+
     /// <summary>The model's canonical name, or null if it is unknown.</summary>
     public static string? Canonical(string name)
     {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Ddia.Verify.Checkers;
 using Ddia.Verify.Harness.Compose;
+using Ddia.Verify.Harness.Run;
 using Ddia.Verify.Harness.Terminal;
 using Spectre.Console;
 
@@ -8,8 +9,8 @@ namespace Ddia.Verify.Harness.Cli;
 
 /// <summary>
 /// <c>ddia-verify campaign</c>: the default campaign (<see cref="DefaultCampaign"/>), one run after another, then a
-/// table of run, expected verdict, verdict got and report. Exit 0 when every run got what it expected, 1 otherwise,
-/// 130 when interrupted.
+/// table of run, expectation (verdict and the anomalies it must and must not find), what it got, and report. Exit 0
+/// when every run got what it expected, 1 otherwise, 130 when interrupted.
 /// </summary>
 internal static class CampaignCommand
 {
@@ -42,28 +43,30 @@ internal static class CampaignCommand
                 .ToList();
             if (runs.Count == 0) throw new UsageException("--only: no campaign run matches");
 
-            var rows = new List<(CampaignRun Run, Validity? Got, string Status, string Report)>();
+            var rows = new List<(CampaignRun Run, RunOutcome Outcome, string? Mismatch, string Report)>();
             foreach (var run in runs)
             {
-                console.Write(new Rule($"[bold]{Markup.Escape(run.Name)}[/]: expect {run.Expected.Name()}").LeftJustified());
+                console.Write(new Rule($"[bold]{Markup.Escape(run.Name)}[/]: expect {Markup.Escape(run.Expectation)}").LeftJustified());
                 console.MarkupLine($"[grey]{Markup.Escape(run.Why)}[/]");
                 var outcome = RunCommand.Execute(run.Options, console, out var report);
-                rows.Add((run, outcome.Result?.Validity, outcome.Status, report));
+                rows.Add((run, outcome, run.Mismatch(outcome), report));
                 if (outcome.Status == "interrupted") break;
             }
 
             var table = new Table().Border(TableBorder.Rounded).Title("[bold]campaign[/]");
             table.AddColumns("run", "expected", "got", "", "report");
-            foreach (var (run, got, status, report) in rows)
+            foreach (var (run, outcome, mismatch, report) in rows)
             {
-                var gotText = got is { } g ? $"[{VerdictTable.Colour(g)}]{g.Name()}[/]" : "-";
-                if (status != "ok") gotText += $" ({Markup.Escape(status)})";
-                table.AddRow(Markup.Escape(run.Name), run.Expected.Name(), gotText,
-                    status == "ok" && got == run.Expected ? "[green]as expected[/]" : "[red]NOT as expected[/]", Markup.Escape(report));
+                var gotText = outcome.Result is { } r ? $"[{VerdictTable.Colour(r.Validity)}]{r.Validity.Name()}[/]" : "-";
+                if (outcome.Result is { Anomalies.IsEmpty: false } found)
+                    gotText += ": " + Markup.Escape(string.Join(", ", found.Anomalies.Select(a => a.Kind).Distinct().Order(StringComparer.Ordinal).Take(6)));
+                if (outcome.Status != "ok") gotText += $" ({Markup.Escape(outcome.Status)})";
+                table.AddRow(Markup.Escape(run.Name), Markup.Escape(run.Expectation), gotText,
+                    mismatch is null ? "[green]as expected[/]" : $"[red]NOT as expected[/]: {Markup.Escape(mismatch)}", Markup.Escape(report));
             }
             console.Write(table);
-            if (rows.Any(r => r.Status == "interrupted")) return RunCommand.Interrupted;
-            return rows.Count == runs.Count && rows.All(r => r.Status == "ok" && r.Got == r.Run.Expected) ? 0 : ExitCodes.Invalid;
+            if (rows.Any(r => r.Outcome.Status == "interrupted")) return RunCommand.Interrupted;
+            return rows.Count == runs.Count && rows.All(r => r.Mismatch is null) ? 0 : ExitCodes.Invalid;
         });
         return command;
     }

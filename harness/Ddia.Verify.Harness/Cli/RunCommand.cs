@@ -20,8 +20,9 @@ internal static class RunCommand
 
     public static Command Create(TextWriter stdout)
     {
-        var system = new Option<string>("--system") { Description = "System under test: raft, or txn (a transactional store on the first node)", DefaultValueFactory = _ => "raft" };
-        var isolation = new Option<string>("--isolation") { Description = "txn: read-committed, snapshot, serializable (SSI), 2pl or serial", DefaultValueFactory = _ => "serializable" };
+        var system = new Option<string>("--system") { Description = "System under test: raft, txn (a transactional store on the first node) or 2pc (hash partitions over every node, two-phase commit)", DefaultValueFactory = _ => "raft" };
+        var isolation = new Option<string?>("--isolation") { Description = "txn: read-committed, snapshot, serializable (SSI, the default), 2pl or serial; 2pc: read-committed, 2pl (the default) or serial" };
+        var unsafeHeuristic = new Option<bool>("--unsafe-heuristic") { Description = "2pc: participants decide alone after a timeout and the coordinator does not log its decision first (breaks atomicity)" };
         var models = new Option<string?>("--consistency-models") { Description = "txn list-append, rw-register: models the history must satisfy, comma-separated (default strict-serializable)" };
         var readMode = new Option<string>("--read-mode") { Description = "Raft reads: log, index (ReadIndex) or lease (leader lease; unsafe under clock skew)", DefaultValueFactory = _ => "log" };
         var fencing = new Option<string>("--fencing") { Description = "Lock service storage fencing tokens: on or off", DefaultValueFactory = _ => "on" };
@@ -33,6 +34,7 @@ internal static class RunCommand
         var concurrency = new Option<int>("--concurrency") { Description = "Client workers", DefaultValueFactory = _ => 10 };
         var timeLimit = new Option<double>("--time-limit") { Description = "Seconds of client ops and faults, before healing", DefaultValueFactory = _ => 60 };
         var rate = new Option<double>("--rate") { Description = "Client ops per second across all workers (0: unlimited)", DefaultValueFactory = _ => 200 };
+        var keyShift = new Option<int>("--txns-per-key-shift") { Description = "list-append, rw-register: transactions after which the window of active keys moves on by one (larger: longer lists, keys read across more faults)", DefaultValueFactory = _ => 32 };
         var readWeight = new Option<int>("--read-weight") { Description = "Register workload: reads for every write and every cas", DefaultValueFactory = _ => 1 };
         var seed = new Option<ulong?>("--seed") { Description = "Seed of every random choice (printed; the same seed replays the op and fault schedule)" };
         var store = new Option<string>("--store") { Description = "Where runs are kept", DefaultValueFactory = _ => "store" };
@@ -41,14 +43,15 @@ internal static class RunCommand
         var loopback = new Option<bool>("--loopback") { Description = "Loopback addresses, no network namespaces (no partitions or loss); the default without root" };
         var command = new Command("run", "Run a test on a real local cluster: start the nodes, inject faults, record the history, check it, write the report.")
         {
-            system, isolation, models, readMode, fencing, workload, nemesis, scenario, interval, nodes, concurrency, timeLimit, rate, readWeight, seed, store, nodeProgram, loopback, name,
+            system, isolation, unsafeHeuristic, models, readMode, fencing, workload, nemesis, scenario, interval, nodes, concurrency, timeLimit, rate, readWeight, keyShift, seed, store, nodeProgram, loopback, name,
         };
         command.SetAction(parse =>
         {
             var options = new RunOptions
             {
                 System = parse.GetValue(system)!,
-                Isolation = parse.GetValue(isolation)!,
+                Isolation = parse.GetValue(isolation),
+                UnsafeHeuristic = parse.GetValue(unsafeHeuristic),
                 ConsistencyModels = parse.GetValue(models) is { } m ? [.. m.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)] : [],
                 ReadMode = parse.GetValue(readMode)!,
                 Fencing = parse.GetValue(fencing) switch
@@ -66,6 +69,7 @@ internal static class RunCommand
                 TimeLimit = TimeSpan.FromSeconds(Positive("--time-limit", parse.GetValue(timeLimit))),
                 Rate = parse.GetValue(rate),
                 ReadWeight = parse.GetValue(readWeight) is >= 0 and var w ? w : throw new UsageException("--read-weight: must be 0 or more"),
+                TxnsPerKeyShift = parse.GetValue(keyShift) is >= 1 and var k ? k : throw new UsageException("--txns-per-key-shift: must be at least 1"),
                 Seed = parse.GetValue(seed) ?? (ulong)Random.Shared.NextInt64(),
                 Store = parse.GetValue(store)!,
                 NodeProgram = parse.GetValue(nodeProgram),

@@ -16,11 +16,18 @@ public sealed record RunOptions
     /// <summary>Whether the lock service's storage rejects writes with old fencing tokens.</summary>
     public bool Fencing { get; init; } = true;
 
-    /// <summary>raft: register or lock; txn: list-append, rw-register, bank or on-call.</summary>
+    /// <summary>raft: register or lock; txn and 2pc: list-append, rw-register, bank or on-call.</summary>
     public string Workload { get; init; } = "register";
 
-    /// <summary>txn: the store's isolation level (read-committed, snapshot, serializable, 2pl, serial).</summary>
-    public string Isolation { get; init; } = "serializable";
+    /// <summary>txn, 2pc: the store's isolation level (read-committed, snapshot, serializable, 2pl, serial); null: the
+    /// system's default (txn serializable, 2pc 2pl).</summary>
+    public string? Isolation { get; init; }
+
+    /// <summary>2pc: heuristic decisions by participants and no durable coordinator decision (atomicity breaks).</summary>
+    public bool UnsafeHeuristic { get; init; }
+
+    /// <summary>The isolation level the system runs at.</summary>
+    public string IsolationLevel => Isolation ?? (System == "2pc" ? "2pl" : "serializable");
 
     /// <summary>list-append, rw-register: the models the history must satisfy (empty: strict-serializable).</summary>
     public ImmutableArray<string> ConsistencyModels { get; init; } = [];
@@ -45,6 +52,9 @@ public sealed record RunOptions
     /// <summary>Register workload: reads per write (and per cas). More reads find stale reads sooner.</summary>
     public int ReadWeight { get; init; } = 1;
 
+    /// <summary>list-append, rw-register: transactions after which the window of active keys moves on by one key.</summary>
+    public int TxnsPerKeyShift { get; init; } = 32;
+
     /// <summary>Where runs are stored: store/&lt;test&gt;/&lt;time&gt;/.</summary>
     public string Store { get; init; } = "store";
 
@@ -66,7 +76,7 @@ public sealed record RunOptions
 
     public string TestName => Name ?? string.Join('-', new[]
     {
-        System, Workload, System == "raft" && Workload == "register" ? ReadMode : null, System == "txn" ? Isolation : null, Workload == "lock" ? (Fencing ? "fenced" : "unfenced") : null,
+        System, Workload, System == "raft" && Workload == "register" ? ReadMode : null, System is "txn" or "2pc" ? IsolationLevel : null, UnsafeHeuristic ? "unsafe-heuristic" : null, Workload == "lock" ? (Fencing ? "fenced" : "unfenced") : null,
         Nemesis.IsDefaultOrEmpty ? "no-faults" : string.Join('+', Nemesis),
     }.Where(p => p is not null));
 }

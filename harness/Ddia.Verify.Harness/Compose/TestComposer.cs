@@ -35,7 +35,8 @@ public static class TestComposer
     public static TestSpec Compose(RunOptions options, out IReadOnlyList<string> unavailable)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.System is not ("raft" or "txn")) throw new UsageException($"--system: unknown system '{options.System}' (supported: raft, txn)");
+        if (options.System is not ("raft" or "txn" or "2pc")) throw new UsageException($"--system: unknown system '{options.System}' (supported: raft, txn, 2pc)");
+        if (options.UnsafeHeuristic && options.System != "2pc") throw new UsageException("--unsafe-heuristic: only for --system 2pc");
         if (options.Environment != "local") throw new UsageException($"--env: unknown environment '{options.Environment}' (supported: local)");
         if (options.Nodes is < 1 or > LocalEnvironment.MaxNodes) throw new UsageException($"--nodes: must be 1..{LocalEnvironment.MaxNodes}");
         if (options.Concurrency < 1) throw new UsageException("--concurrency: must be at least 1");
@@ -45,7 +46,7 @@ public static class TestComposer
             ?? throw new UsageException("the node program is unknown: pass --node-program PATH/ddia-node.dll, or run through ./ddia-verify");
         if (!File.Exists(program)) throw new UsageException($"--node-program: {program} does not exist (run 'make build')");
 
-        var (db, workload, client) = options.System == "txn" ? TxnSystem(options, program) : RaftSystem(options, program);
+        var (db, workload, client) = options.System == "raft" ? RaftSystem(options, program) : TxnSystem(options, program);
         var faults = options.Nemesis.IsDefault ? [] : options.Nemesis;
         NemesisPackage package;
         try
@@ -57,7 +58,8 @@ public static class TestComposer
                 Db = db,
                 Capabilities = options.Loopback ? RemoteCapabilities.Exec | RemoteCapabilities.Signals : LocalCapabilities(),
                 AdminPort = HttpPort,
-                // The transactional store runs on one node: kills and pauses elsewhere would hit nothing.
+                // The single-node store runs on one node: kills and pauses elsewhere would hit nothing. (Under 2pc every
+                // node is a partition and a coordinator, so any node is a target.)
                 ProcessTargets = options.System == "txn" ? [Nemesis.Targets.Target.Primaries] : new NemesisOptions().ProcessTargets,
             });
         }
@@ -94,7 +96,8 @@ public static class TestComposer
             Options = ImmutableDictionary.CreateRange(new Dictionary<string, string>
             {
                 ["system"] = options.System,
-                [options.System == "txn" ? "isolation" : "read mode"] = options.System == "txn" ? options.Isolation : options.ReadMode,
+                [options.System == "raft" ? "read mode" : "isolation"] = options.System == "raft" ? options.ReadMode : options.IsolationLevel,
+                ["unsafe heuristic"] = options.UnsafeHeuristic ? "on" : "off",
                 ["fencing"] = options.Fencing ? "on" : "off",
                 ["workload"] = workload.Name,
                 ["nemesis"] = faults.IsEmpty ? "none" : string.Join(",", faults),
@@ -129,21 +132,26 @@ public static class TestComposer
     }
 
     /// <summary>
-    /// The transactional store (DDIA ch. 7) on the first node, with one of its workloads: the client seeds the bank's
-    /// accounts and the on-call roster; list-append and rw-register are checked against the models asked for.
+    /// The transactional store (DDIA ch. 7) on the first node, or partitioned over every node with two-phase commit
+    /// (ch. 9), with one of its workloads: the client seeds the bank's accounts and the on-call roster; list-append and
+    /// rw-register are checked against the models asked for.
     /// </summary>
     private static (Abstractions.IDb Db, Workload Workload, IClient Client) TxnSystem(RunOptions options, string program)
     {
+        var isolation = options.IsolationLevel;
+        // Two-phase commit needs locks held through the in-doubt window: snapshots would be per partition.
+        string[] levels = options.System == "2pc" ? ["read-committed", "2pl", "serial"] : ["read-committed", "snapshot", "serializable", "2pl", "serial"];
+        if (!levels.Contains(isolation)) throw new UsageException($"--isolation: {options.System} runs at {string.Join(", ", levels)}; got '{isolation}'");
         var db = new TxnDb(new TxnDbOptions
         {
+            System = options.System,
             NodeProgram = Path.GetFullPath(program),
-            Isolation = options.Isolation is "read-committed" or "snapshot" or "serializable" or "2pl" or "serial"
-                ? options.Isolation
-                : throw new UsageException($"--isolation: must be read-committed, snapshot, serializable, 2pl or serial, got '{options.Isolation}'"),
+            Isolation = isolation,
+            UnsafeHeuristic = options.UnsafeHeuristic,
             HttpPort = HttpPort,
         });
         var client = db.Options.ClientOptions with { Workload = options.Workload };
-        var txnOptions = new TxnOptions { ActiveKeys = 3, ConsistencyModels = options.ConsistencyModels.IsDefaultOrEmpty ? ["strict-serializable"] : options.ConsistencyModels };
+        var txnOptions = new TxnOptions { ActiveKeys = 3, TxnsPerKeyShift = options.TxnsPerKeyShift, ConsistencyModels = options.ConsistencyModels.IsDefaultOrEmpty ? ["strict-serializable"] : options.ConsistencyModels };
         try
         {
             return options.Workload switch
@@ -152,7 +160,7 @@ public static class TestComposer
                 "rw-register" => (db, TxnWorkloads.RwRegister(txnOptions), new TxnClient(client)),
                 "bank" => (db, BankWorkload.Create(new BankWorkloadOptions()), new TxnClient(client.ForBank(new BankWorkloadOptions()))),
                 "on-call" => (db, OnCallWorkload.Create(new OnCallWorkloadOptions()), new TxnClient(client.ForOnCall(new OnCallWorkloadOptions()))),
-                _ => throw new UsageException($"--workload: unknown workload '{options.Workload}' for txn (supported: list-append, rw-register, bank, on-call)"),
+                _ => throw new UsageException($"--workload: unknown workload '{options.Workload}' for {options.System} (supported: list-append, rw-register, bank, on-call)"),
             };
         }
         catch (ArgumentException e)

@@ -17,6 +17,9 @@ public sealed record TxnClientOptions
 
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Each client talks to the node it is bound to (2pc: that node coordinates), instead of the primary.</summary>
+    public bool OwnNode { get; init; }
+
     /// <summary>list-append, rw-register, bank or on-call: how ops map onto transactions. The default value is list-append.</summary>
     [RegularExpression("^(list-append|rw-register|bank|on-call)$")] public string Workload { get; init; } = "list-append";
 
@@ -54,7 +57,8 @@ public sealed record TxnClientOptions
 }
 
 /// <summary>
-/// The transactional workloads against ddia-node <c>--system txn</c>. Every client talks to the primary; a transaction
+/// The transactional workloads against ddia-node <c>--system txn</c> (every client talks to the primary) or <c>2pc</c>
+/// (each client talks to its own node, the coordinator of its transactions). A transaction
 /// runs one request per micro-op (begin, read/append/write, commit), so clients interleave like database sessions.
 /// An abort at any step is <c>fail</c> (nothing of it took effect); a step that got no clear answer before the commit is
 /// sent is <c>fail</c> too (the node aborts a transaction left idle); only a commit with no clear answer is <c>info</c>.
@@ -79,8 +83,8 @@ public sealed class TxnClient : IClient
 
     public ValueTask<IClient> OpenAsync(TestContext test, Node node, CancellationToken cancellation)
     {
-        var primary = TxnDb.Primary(test);
-        return ValueTask.FromResult<IClient>(new TxnClient(options, new ClusterConnection([primary], primary, options.HttpPort, options.ConnectTimeout)));
+        var target = options.OwnNode ? node : TxnDb.Primary(test);
+        return ValueTask.FromResult<IClient>(new TxnClient(options, new ClusterConnection([target], target, options.HttpPort, options.ConnectTimeout)));
     }
 
     public async ValueTask SetupAsync(TestContext test, CancellationToken cancellation)

@@ -6,16 +6,26 @@ using Ddia.Verify.Systems.Adapters.Common;
 
 namespace Ddia.Verify.Systems.Adapters.Txn;
 
-/// <summary>How to run ddia-node's transactional store (<c>--system txn</c>, DESIGN.md §4, DDIA ch. 7).</summary>
+/// <summary>How to run ddia-node's transactional store: one node (<c>--system txn</c>, DDIA ch. 7), or hash partitions
+/// over every node with two-phase commit (<c>--system 2pc</c>, DDIA ch. 9).</summary>
 public sealed record TxnDbOptions
 {
+    /// <summary>txn (a single-node store) or 2pc (every node a partition, and a coordinator for its clients). The
+    /// default value is txn.</summary>
+    [RegularExpression("^(txn|2pc)$")] public string System { get; init; } = "txn";
+
+    /// <summary>2pc: participants decide alone after a timeout and the coordinator does not log its decision first
+    /// (the textbook atomicity break). The default value is false.</summary>
+    public bool UnsafeHeuristic { get; init; }
+
     /// <summary>The node program: a <c>ddia-node.dll</c> (run with <see cref="DotnetHost"/>) or an executable. Required.</summary>
     [Required] public required string NodeProgram { get; init; }
 
     /// <summary>The <c>dotnet</c> host on the nodes, for a dll. The default value is <c>$DOTNET_HOST_PATH</c> or <c>/usr/bin/dotnet</c>.</summary>
     public string DotnetHost { get; init; } = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "/usr/bin/dotnet";
 
-    /// <summary>read-committed, snapshot, serializable (SSI), 2pl or serial. The default value is serializable.</summary>
+    /// <summary>read-committed, snapshot, serializable (SSI), 2pl or serial (2pc: a lock-based one, read-committed, 2pl or
+    /// serial). The default value is serializable.</summary>
     [RegularExpression("^(read-committed|snapshot|serializable|2pl|serial)$")] public string Isolation { get; init; } = "serializable";
 
     /// <summary>The client HTTP port. The default value is 8080.</summary>
@@ -24,19 +34,24 @@ public sealed record TxnDbOptions
     /// <summary>How long a started node may take to answer <c>GET /admin/status</c>. The default value is 15 s.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
-    public TxnClientOptions ClientOptions => new() { HttpPort = HttpPort };
+    /// <summary>Under 2pc each client talks to its own node, which coordinates its transactions.</summary>
+    public TxnClientOptions ClientOptions => new() { HttpPort = HttpPort, OwnNode = System == "2pc" };
 
     internal void Validate()
     {
         Validator.ValidateObject(this, new ValidationContext(this), validateAllProperties: true);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(StartTimeout, TimeSpan.Zero);
+        if (System == "2pc" && Isolation is not ("read-committed" or "2pl" or "serial"))
+            throw new ValidationException($"2pc needs a lock-based isolation level (read-committed, 2pl or serial), not {Isolation}: snapshots are per partition");
+        if (UnsafeHeuristic && System != "2pc") throw new ValidationException("UnsafeHeuristic is a 2pc setting");
     }
 }
 
 /// <summary>
-/// A single-node transactional database: ddia-node <c>--system txn</c> on the test's first node (the primary; the other
-/// nodes run nothing, and faults aimed at them do nothing). Kill is SIGKILL and keeps the write-ahead log, which the
-/// restarted node recovers from. Clients of every node talk to the primary (<see cref="TxnClient"/>).
+/// ddia-node's transactional store. <c>txn</c>: one node, the test's first (the primary; the other nodes run nothing,
+/// and faults aimed at them do nothing), and clients of every node talk to it. <c>2pc</c>: every node runs a partition
+/// and coordinates the transactions of the clients bound to it (<see cref="TxnClient"/>). Kill is SIGKILL and keeps
+/// the write-ahead logs (and the coordinator's decision log), which the restarted node recovers from.
 /// </summary>
 public sealed class TxnDb : DaemonDb
 {
@@ -47,7 +62,7 @@ public sealed class TxnDb : DaemonDb
 
     public TxnDbOptions Options => options;
 
-    /// <summary>The node that runs the database.</summary>
+    /// <summary>The node that runs the single-node store (and seeds the data under 2pc).</summary>
     public static Node Primary(TestContext test)
     {
         ArgumentNullException.ThrowIfNull(test);
@@ -56,7 +71,7 @@ public sealed class TxnDb : DaemonDb
 
     public override async ValueTask SetupAsync(TestContext test, Node node, CancellationToken cancellation)
     {
-        if (node.Name == Primary(test).Name) await StartAsync(test, node, cancellation).ConfigureAwait(false);
+        if (options.System == "2pc" || node.Name == Primary(test).Name) await StartAsync(test, node, cancellation).ConfigureAwait(false);
     }
 
     public override Daemon Daemon(TestContext test, Node node)
@@ -66,13 +81,23 @@ public sealed class TxnDb : DaemonDb
         var dir = test.Remote.NodeDirectory(node);
         var (executable, args) = DdiaNode.Command(options.NodeProgram, options.DotnetHost);
         args.AddRange([
-            "--system", "txn", "--id", "1",
-            "--listen-http", $"{node.Address}:{options.HttpPort.ToString(CultureInfo.InvariantCulture)}",
+            "--system", options.System, "--id", Str(NodeId(test, node)),
+            "--listen-http", $"{node.Address}:{Str(options.HttpPort)}",
             "--data", Join(dir, "data"),
             "--isolation", options.Isolation,
         ]);
+        if (options.System == "2pc")
+        {
+            foreach (var peer in test.Nodes.Where(n => n.Name != node.Name))
+                args.AddRange(["--peer-http", $"{Str(NodeId(test, peer))}={peer.Address}:{Str(options.HttpPort)}"]);
+            if (options.UnsafeHeuristic) args.Add("--unsafe-heuristic");
+        }
         return new Daemon(executable, args, dir, LogFile(test, node), PidFile(test, node));
     }
+
+    private static int NodeId(TestContext test, Node node) => test.Nodes.IndexOf(node) + 1;
+
+    private static string Str(int n) => n.ToString(CultureInfo.InvariantCulture);
 
     private static DaemonSpec Spec(TxnDbOptions options)
     {
