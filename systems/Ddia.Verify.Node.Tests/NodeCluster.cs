@@ -28,8 +28,11 @@ internal sealed record NodeClusterOptions
     /// <summary><c>--system</c>: raft (a cluster) or txn (each node its own transactional store).</summary>
     public string System { get; init; } = "raft";
 
-    /// <summary><c>--isolation</c> for <c>--system txn</c>.</summary>
+    /// <summary><c>--isolation</c> for <c>--system txn</c> and <c>--system 2pc</c>.</summary>
     public string Isolation { get; init; } = "serializable";
+
+    /// <summary>More arguments for every node (e.g. <c>--unsafe-heuristic</c>).</summary>
+    public IReadOnlyList<string> ExtraArgs { get; init; } = [];
 }
 
 /// <summary>
@@ -68,7 +71,8 @@ internal sealed class NodeCluster : IDisposable
     public static string NodeDll { get; } = typeof(NodeCluster).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == "NodeDll").Value!;
 
-    public void Start(int id)
+    /// <summary>Starts (or restarts) the node; <paramref name="extraArgs"/> apply to this start only (e.g. a test hook).</summary>
+    public void Start(int id, IReadOnlyList<string>? extraArgs = null)
     {
         if (processes.TryGetValue(id, out var old) && !old.HasExited) throw new InvalidOperationException($"node {id} is running");
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
@@ -86,10 +90,27 @@ internal sealed class NodeCluster : IDisposable
             ];
             foreach (var a in txn) info.ArgumentList.Add(a);
         }
+        else if (options.System == "2pc")
+        {
+            // Every node names every other one's client endpoint: that is a 2pc node's only address.
+            string[] twoPc =
+            [
+                NodeDll, "--system", "2pc", "--id", Str(id), "--listen-http", $"127.0.0.1:{Str(ports[id].Http)}",
+                "--data", Path.Combine(root, "n" + Str(id)), "--isolation", options.Isolation,
+            ];
+            foreach (var a in twoPc) info.ArgumentList.Add(a);
+            foreach (var (peer, p) in ports)
+            {
+                if (peer == id) continue;
+                info.ArgumentList.Add("--peer-http");
+                info.ArgumentList.Add($"{Str(peer)}=127.0.0.1:{Str(p.Http)}");
+            }
+        }
         else
         {
             AddRaftArguments(info, id);
         }
+        foreach (var a in options.ExtraArgs.Concat(extraArgs ?? [])) info.ArgumentList.Add(a);
         var log = output.TryGetValue(id, out var existing) ? existing : output[id] = new StringBuilder();
         var process = new Process { StartInfo = info };
         process.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
@@ -121,6 +142,9 @@ internal sealed class NodeCluster : IDisposable
             info.ArgumentList.Add($"{Str(peer)}={options.PeerHttpTarget ?? "127.0.0.1:" + Str(p.Http)}");
         }
     }
+
+    /// <summary>Waits for the node to exit on its own (e.g. a crash hook); true when it did.</summary>
+    public bool WaitForExit(int id, TimeSpan timeout) => processes[id].WaitForExit(timeout);
 
     /// <summary>kill -9, whole process tree; waits until it is gone.</summary>
     public void Kill(int id)

@@ -6,7 +6,8 @@ namespace Ddia.Verify.Node;
 
 /// <summary>
 /// The command line: <c>ddia-node --system raft --id N --listen-http ADDR:PORT --listen-peer ADDR:PORT
-/// --peer ID=ADDR:PORT ... [--peer-http ID=ADDR:PORT ...] --data DIR [--read-mode log|index|lease] [--fencing on|off] [--seed S]</c>.
+/// --peer ID=ADDR:PORT ... [--peer-http ID=ADDR:PORT ...] --data DIR [--read-mode log|index|lease] [--fencing on|off] [--seed S]</c>,
+/// and the txn and 2pc forms in <see cref="Usage"/>.
 /// </summary>
 internal sealed record NodeOptions(
     string System, int Id, IPEndPoint ListenHttp, IPEndPoint? ListenPeer, IReadOnlyDictionary<int, IPEndPoint> Peers,
@@ -19,10 +20,23 @@ internal sealed record NodeOptions(
     /// <summary><c>--system txn</c>: the store's isolation level (read-committed, snapshot, serializable, 2pl, serial).</summary>
     public string Isolation { get; init; } = "serializable";
 
+    /// <summary><c>--system 2pc</c>: <c>--unsafe-heuristic</c>, DDIA's heuristic decisions (see TwoPc.Participant).</summary>
+    public bool UnsafeHeuristic { get; init; }
+
+    /// <summary><c>--system 2pc</c> with <see cref="UnsafeHeuristic"/>: how long a participant stays prepared before it
+    /// commits on its own.</summary>
+    public int HeuristicTimeoutMs { get; init; } = 1000;
+
+    /// <summary>Hidden, for process tests only: <c>--test-crash after-decision|after-first-prepare</c> makes a 2pc
+    /// coordinator kill itself (SIGKILL) at that point of its next commit.</summary>
+    public string? TestCrash { get; init; }
+
     public const string Usage =
         "usage: ddia-node --system raft --id N --listen-http ADDR:PORT --listen-peer ADDR:PORT " +
         "--peer ID=ADDR:PORT ... [--peer-http ID=ADDR:PORT ...] --data DIR [--read-mode log|index|lease] [--fencing on|off] [--seed S]\n" +
-        "       ddia-node --system txn --id N --listen-http ADDR:PORT --data DIR [--isolation read-committed|snapshot|serializable|2pl|serial]";
+        "       ddia-node --system txn --id N --listen-http ADDR:PORT --data DIR [--isolation read-committed|snapshot|serializable|2pl|serial]\n" +
+        "       ddia-node --system 2pc --id N --listen-http ADDR:PORT --data DIR --peer-http ID=ADDR:PORT ... " +
+        "[--isolation 2pl|read-committed|serial] [--unsafe-heuristic] [--heuristic-timeout-ms MS]";
 
     /// <exception cref="FormatException">a missing, unknown or malformed option; the message says which.</exception>
     public static NodeOptions Parse(IReadOnlyList<string> args)
@@ -34,10 +48,17 @@ internal sealed record NodeOptions(
         var peerHttp = new Dictionary<int, IPEndPoint>();
         var readMode = ReadMode.Log;
         var fencing = true;
-        var isolation = "serializable";
+        string? isolation = null, testCrash = null;
+        var unsafeHeuristic = false;
+        var heuristicTimeoutMs = 1000;
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
+            if (name == "--unsafe-heuristic")
+            {
+                unsafeHeuristic = true;   // a flag: takes no value
+                continue;
+            }
             if (i + 1 >= args.Count) throw new FormatException($"option {name} needs a value");
             var value = args[++i];
             switch (name)
@@ -68,6 +89,15 @@ internal sealed record NodeOptions(
                         ? throw new FormatException($"--isolation must be read-committed, snapshot, serializable, 2pl or serial, got '{value}'")
                         : value;
                     break;
+                case "--heuristic-timeout-ms":
+                    heuristicTimeoutMs = ParseInt(name, value);
+                    if (heuristicTimeoutMs <= 0) throw new FormatException("--heuristic-timeout-ms must be positive");
+                    break;
+                case "--test-crash":
+                    testCrash = value is "after-decision" or "after-first-prepare"
+                        ? value
+                        : throw new FormatException($"--test-crash must be after-decision or after-first-prepare, got '{value}'");
+                    break;
                 case "--fencing":
                     fencing = value switch
                     {
@@ -80,18 +110,36 @@ internal sealed record NodeOptions(
             }
         }
         if (system is null) throw new FormatException("--system is required");
-        if (system is not ("raft" or "txn")) throw new FormatException($"unknown system '{system}' (supported: raft, txn)");
+        if (system is not ("raft" or "txn" or "2pc")) throw new FormatException($"unknown system '{system}' (supported: raft, txn, 2pc)");
         if (id is null) throw new FormatException("--id is required");
         if (http is null) throw new FormatException("--listen-http is required");
         if (peer is null && system == "raft") throw new FormatException("--listen-peer is required");
         if (data is null) throw new FormatException("--data is required");
         if (peers.ContainsKey(id.Value)) throw new FormatException($"--peer must not name this node ({id})");
-        foreach (var other in peerHttp.Keys)
+        if (system == "2pc")
         {
-            if (!peers.ContainsKey(other)) throw new FormatException($"--peer-http names node {other}, which is not a --peer");
+            // The peers' client endpoints are their only addresses: participants and coordinators talk over HTTP.
+            if (peerHttp.ContainsKey(id.Value)) throw new FormatException($"--peer-http must not name this node ({id})");
+            isolation ??= "2pl";
+            if (isolation is not ("2pl" or "read-committed" or "serial"))
+                throw new FormatException($"--system 2pc needs a lock-based --isolation (2pl, read-committed or serial), got '{isolation}'");
+        }
+        else
+        {
+            foreach (var other in peerHttp.Keys)
+            {
+                if (!peers.ContainsKey(other)) throw new FormatException($"--peer-http names node {other}, which is not a --peer");
+            }
         }
         return new NodeOptions(system, id.Value, http, peer, peers, data, readMode, fencing,
-            seed ?? HashCode.Combine(id.Value, Environment.TickCount64)) { PeerHttp = peerHttp, Isolation = isolation };
+            seed ?? HashCode.Combine(id.Value, Environment.TickCount64))
+        {
+            PeerHttp = peerHttp,
+            Isolation = isolation ?? "serializable",
+            UnsafeHeuristic = unsafeHeuristic,
+            HeuristicTimeoutMs = heuristicTimeoutMs,
+            TestCrash = testCrash,
+        };
     }
 
     private static void AddPeer(Dictionary<int, IPEndPoint> peers, string option, string value)

@@ -19,6 +19,15 @@ if (options.System == "txn")
     return 0;
 }
 
+if (options.System == "2pc")
+{
+    // Two-phase commit over hash partitions (DDIA ch. 9): each node a participant and a coordinator; DIR/store is its
+    // partition's log, DIR/coordinator.log its commit decisions.
+    using var node = new Ddia.Verify.Node.TwoPc.TwoPcNode(options);
+    await Ddia.Verify.Node.TwoPc.TwoPcHttpApi.Build(options, node).RunAsync().ConfigureAwait(false);
+    return 0;
+}
+
 await using var host = new RaftHost(options);
 var app = HttpApi.Build(options, host);
 host.Start();

@@ -21,6 +21,7 @@ namespace Ddia.Verify.Node.Txn;
 /// <item>400 <c>{"error": ...}</c> naming the malformed field.</item>
 /// </list>
 /// GET /admin/status → <c>{"system": "txn", "isolation", "openTransactions", "recovered"}</c>.
+/// The parsing and answer helpers are shared with <c>--system 2pc</c> (TwoPc.TwoPcHttpApi), whose client API is the same.
 /// </summary>
 internal static class TxnHttpApi
 {
@@ -127,17 +128,17 @@ internal static class TxnHttpApi
         }
     }
 
-    private static IResult Aborted(string? reason) =>
+    internal static IResult Aborted(string? reason) =>
         Results.Json(new { error = "aborted", reason = Kebab(reason ?? "unknown") }, statusCode: StatusCodes.Status409Conflict);
 
-    private static IResult Unknown(IOException e) =>
+    internal static IResult Unknown(IOException e) =>
         Results.Json(new { error = "unknown", detail = e.Message }, statusCode: StatusCodes.Status500InternalServerError);
 
     /// <summary>WriteConflict → write-conflict.</summary>
-    private static string Kebab(string name) =>
+    internal static string Kebab(string name) =>
         string.Concat(name.Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 
-    private static List<TxnOp>? ParseOps(JsonElement body)
+    internal static List<TxnOp>? ParseOps(JsonElement body)
     {
         if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("ops", out var ops) || ops.ValueKind != JsonValueKind.Array) return null;
         var result = new List<TxnOp>();
@@ -157,21 +158,21 @@ internal static class TxnHttpApi
         return result;
     }
 
-    private static bool TryKey(JsonElement body, string name, out string key)
+    internal static bool TryKey(JsonElement body, string name, out string key)
     {
         key = "";
         return body.ValueKind == JsonValueKind.Object && body.TryGetProperty(name, out var k) && TryKeyText(k, out key);
     }
 
     /// <summary>An integer, without throwing for other kinds of JSON.</summary>
-    private static bool TryLong(JsonElement v, out long n)
+    internal static bool TryLong(JsonElement v, out long n)
     {
         n = 0;
         return v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out n);
     }
 
     /// <summary>A key is a string, or a number taken as its text (workloads use integer keys).</summary>
-    private static bool TryKeyText(JsonElement k, out string key)
+    internal static bool TryKeyText(JsonElement k, out string key)
     {
         key = k.ValueKind switch
         {
@@ -183,7 +184,7 @@ internal static class TxnHttpApi
     }
 
     /// <summary>A register value (a number: a one-element list), a list of numbers, or null (delete).</summary>
-    private static bool TryList(JsonElement v, out IReadOnlyList<long>? list)
+    internal static bool TryList(JsonElement v, out IReadOnlyList<long>? list)
     {
         list = null;
         switch (v.ValueKind)
