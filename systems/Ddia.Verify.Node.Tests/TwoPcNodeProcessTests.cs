@@ -73,6 +73,20 @@ public sealed class TwoPcNodeProcessTests
         }
     }
 
+    [Theory]
+    [InlineData("--isolation", "--isolation", "snapshot")]   // snapshots are per partition: prepare refuses them
+    [InlineData("--peer-http", "--peer-http", "1=127.0.0.1:1")]
+    [InlineData("--heuristic-timeout-ms", "--heuristic-timeout-ms", "0")]
+    public async Task BadTwoPcOption_ExitsWith2_NamingIt(string named, params string[] bad)
+    {
+        var data = Path.Combine(Path.GetTempPath(), "ddia-node-cli-" + Guid.NewGuid().ToString("N"));
+        string[] valid = ["--system", "2pc", "--id", "1", "--listen-http", "127.0.0.1:1", "--peer-http", "2=127.0.0.1:2", "--unsafe-heuristic", "--data", data];
+        var (exit, stderr) = await NodeCluster.RunToExit([.. valid, .. bad], TimeSpan.FromSeconds(20));
+        Assert.Equal(2, exit);
+        Assert.Contains(named, stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(data));
+    }
+
     [Fact]
     public async Task CrossPartitionTransaction_CommitsThroughAnyNode_AndReadsBackThroughAnother()
     {
