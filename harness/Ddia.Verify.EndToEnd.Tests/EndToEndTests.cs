@@ -82,6 +82,7 @@ public class EndToEndTests(StoreDir store) : IClassFixture<StoreDir>
     /// decisions; every node runs a partition, so every node's log is collected.</summary>
     [Theory]
     [InlineData("2pc-bank", "valid")]
+    [InlineData("2pc-bank-coordinator-crash", "valid")]
     [InlineData("2pc-bank-unsafe-heuristic", "invalid")]
     public async Task Campaign_TwoPhaseCommit_AtomicOnlyWithADurableDecision(string run, string expected)
     {
@@ -89,7 +90,11 @@ public class EndToEndTests(StoreDir store) : IClassFixture<StoreDir>
         foreach (var node in new[] { "n2", "n3" })
             Assert.True(File.Exists(Path.Combine(runDir, "logs", node, "node.log")), $"no log collected from {node}");
         var history = HistoryReader.Read(Path.Combine(runDir, "history.jsonl")).History;
-        Assert.Contains(history, op => op.Process == Op.NemesisProcess && op.F == "kill" && op.Type == OpType.Info);
+        // The faults happened: a kill, or a coordinator that crashed where it was armed to (and was restarted).
+        Assert.Contains(history, op => op.Process == Op.NemesisProcess && op.F is "kill" or "recover-crash" && op.Type == OpType.Info
+            && op.Value.Get("nodes") is { Items.IsEmpty: false });
+        if (run.Contains("crash", StringComparison.Ordinal) || run.Contains("unsafe", StringComparison.Ordinal))
+            Assert.Contains(Directory.GetFiles(Path.Combine(runDir, "logs"), "node.log", SearchOption.AllDirectories), log => File.ReadAllText(log).Contains("crash point reached", StringComparison.Ordinal));
         // Transfers committed across partitions (not a run where nothing got through).
         Assert.True(history.Count(op => op.IsClient && op.F == "transfer" && op.Type == OpType.Ok) >= 50, "fewer than 50 transfers committed");
     }

@@ -19,7 +19,7 @@ public sealed class PackageTests
 
     private static readonly Gen<(ulong Seed, string[] Faults)> Cases = CsCheck.Gen.Select(
         CsCheck.Gen.ULong,
-        CsCheck.Gen.Bool.Array[5].Select(pick => Faults.All.Where((_, i) => pick[i]).ToArray()).Where(f => f.Length > 0));
+        CsCheck.Gen.Bool.Array[Faults.All.Count].Select(pick => Faults.All.Where((_, i) => pick[i]).ToArray()).Where(f => f.Length > 0));
 
     private static string Print((ulong Seed, string[] Faults) c) => $"seed {c.Seed}, faults {string.Join(',', c.Faults)}";
 
@@ -29,6 +29,7 @@ public sealed class PackageTests
         Db = new FakeDb(),
         Capabilities = Everything,
         AdminPort = 8080,
+        CrashPoint = "after-decision",
         Interval = TimeSpan.FromSeconds(10),
     };
 
@@ -96,7 +97,7 @@ public sealed class PackageTests
                 switch (op.F)
                 {
                     case NemesisFs.StartPartition: PartitionKinds.Parse(op.Value.AsText); break;
-                    case NemesisFs.Pause or NemesisFs.Kill: Target.Parse(op.Value, Target.One); break;
+                    case NemesisFs.Pause or NemesisFs.Kill or NemesisFs.ArmCrash: Target.Parse(op.Value, Target.One); break;
                     case NemesisFs.StartLoss or NemesisFs.BumpClock or NemesisFs.StrobeClock: Target.Parse(op.Value.Get("target"), Target.One); break;
                     default: Assert.True(op.Value.IsNil, $"{op.F} should carry no value, has {op.Value}"); break;
                 }
@@ -120,7 +121,7 @@ public sealed class PackageTests
         var options = Options([.. Faults.All]) with { Db = NoopDb.Instance, AdminPort = null };
         var package = NemesisPackages.For(options);
         Assert.Equal([Faults.Partition, Faults.Loss], package.Faults.Order(StringComparer.Ordinal).Reverse());
-        Assert.Equal(["partition:primaries", Faults.Pause, Faults.Kill, Faults.Clock], package.Unavailable.Select(u => u.Fault));
+        Assert.Equal(["partition:primaries", Faults.Pause, Faults.Kill, Faults.Crash, Faults.Clock], package.Unavailable.Select(u => u.Fault));
         Assert.DoesNotContain(Run(package, 3, TimeSpan.FromHours(1)), op => op.Value.ToString().Contains("primaries", StringComparison.Ordinal));
     }
 

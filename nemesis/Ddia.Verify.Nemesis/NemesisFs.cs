@@ -14,6 +14,8 @@ public static class NemesisFs
     public const string BumpClock = "bump-clock";
     public const string StrobeClock = "strobe-clock";
     public const string ResetClock = "reset-clock";
+    public const string ArmCrash = "arm-crash";
+    public const string RecoverCrash = "recover-crash";
 }
 
 /// <summary>The names of the faults <see cref="Packages.NemesisPackages.For"/> understands (the CLI's --nemesis values).</summary>
@@ -25,8 +27,11 @@ public static class Faults
     public const string Kill = "kill";
     public const string Clock = "clock";
 
+    /// <summary>kill -9 at a named step of the system's protocol (<see cref="Packages.NemesisOptions.CrashPoint"/>).</summary>
+    public const string Crash = "crash";
+
     /// <summary>Every fault, in the order packages compose and heal them.</summary>
-    public static IReadOnlyList<string> All { get; } = [Pause, Kill, Partition, Loss, Clock];
+    public static IReadOnlyList<string> All { get; } = [Pause, Kill, Crash, Partition, Loss, Clock];
 
     /// <summary>
     /// Each fault's ops: the fs that start it and the f that stops it. For reports that shade fault
@@ -38,6 +43,7 @@ public static class Faults
         [Loss] = new([NemesisFs.StartLoss], NemesisFs.StopLoss),
         [Pause] = new([NemesisFs.Pause], NemesisFs.Resume),
         [Kill] = new([NemesisFs.Kill], NemesisFs.Start),
+        [Crash] = new([NemesisFs.ArmCrash], NemesisFs.RecoverCrash),
         [Clock] = new([NemesisFs.BumpClock, NemesisFs.StrobeClock], NemesisFs.ResetClock),
     };
 }

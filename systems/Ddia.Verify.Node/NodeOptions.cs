@@ -24,11 +24,12 @@ internal sealed record NodeOptions(
     public bool UnsafeHeuristic { get; init; }
 
     /// <summary><c>--system 2pc</c> with <see cref="UnsafeHeuristic"/>: how long a participant stays prepared before it
-    /// commits on its own.</summary>
-    public int HeuristicTimeoutMs { get; init; } = 1000;
+    /// rolls back on its own.</summary>
+    public int HeuristicTimeoutMs { get; init; } = 300;   // short, as careless configurations have it: phase 2 normally takes milliseconds
 
-    /// <summary>Hidden, for process tests only: <c>--test-crash after-decision|after-first-prepare</c> makes a 2pc
-    /// coordinator kill itself (SIGKILL) at that point of its next commit.</summary>
+    /// <summary>Hidden, for process tests: <c>--test-crash after-decision|after-first-prepare</c> arms that crash point
+    /// from the start (as <c>POST /admin/crash-point</c> does later): the 2pc coordinator kills itself (SIGKILL) there in
+    /// its next commit of two or more participants.</summary>
     public string? TestCrash { get; init; }
 
     public const string Usage =
@@ -50,7 +51,7 @@ internal sealed record NodeOptions(
         var fencing = true;
         string? isolation = null, testCrash = null;
         var unsafeHeuristic = false;
-        var heuristicTimeoutMs = 1000;
+        var heuristicTimeoutMs = 300;
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];

@@ -20,6 +20,8 @@ public sealed class Transaction : IDisposable
         this.state = state;
     }
 
+    internal TxnState State => state;
+
     /// <summary>Begin order; a larger id is a younger transaction.</summary>
     public long Id => state.Id;
 
@@ -31,7 +33,12 @@ public sealed class Transaction : IDisposable
     public bool IsAborted => state.Status == TxnStatus.Aborted;
 
     /// <summary>The key's value as this transaction sees it (its own writes first); null when absent.</summary>
-    public Task<IReadOnlyList<long>?> ReadAsync(string key, CancellationToken ct = default) => store.ReadAsync(state, key, ct);
+    public Task<IReadOnlyList<long>?> ReadAsync(string key, CancellationToken ct = default) => store.ReadAsync(state, key, forUpdate: false, ct);
+
+    /// <summary>Reads the key and, under the lock-based levels (read committed, 2PL), takes its exclusive lock first, as
+    /// SQL's SELECT … FOR UPDATE: a read-modify-write then cannot lose an update (read committed) or deadlock on a lock
+    /// upgrade (2PL). Under snapshot isolation and SSI it is a plain read; their commit checks catch the conflict.</summary>
+    public Task<IReadOnlyList<long>?> ReadForUpdateAsync(string key, CancellationToken ct = default) => store.ReadAsync(state, key, forUpdate: true, ct);
 
     /// <summary>Sets the key to <paramref name="list"/> (null deletes it).</summary>
     public Task WriteAsync(string key, IReadOnlyList<long>? list, CancellationToken ct = default) => store.WriteAsync(state, key, list, ct);

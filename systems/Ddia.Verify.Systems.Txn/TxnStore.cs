@@ -107,7 +107,7 @@ public sealed partial class TxnStore : IDisposable
             {
                 switch (op.Kind)
                 {
-                    case TxnOpKind.Read: results.Add(await txn.ReadAsync(op.Key, ct).ConfigureAwait(false)); break;
+                    case TxnOpKind.Read: results.Add(await ReadAsync(txn.State, op.Key, op.ForUpdate, ct).ConfigureAwait(false)); break;
                     case TxnOpKind.Write: await txn.WriteAsync(op.Key, op.List, ct).ConfigureAwait(false); results.Add(null); break;
                     default: await txn.AppendAsync(op.Key, op.Element, ct).ConfigureAwait(false); results.Add(null); break;
                 }
@@ -152,11 +152,14 @@ public sealed partial class TxnStore : IDisposable
 
     // ---- operations (called by Transaction) ----
 
-    internal async Task<IReadOnlyList<long>?> ReadAsync(TxnState t, string key, CancellationToken ct)
+    internal async Task<IReadOnlyList<long>?> ReadAsync(TxnState t, string key, bool forUpdate, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(key);
         await BeforeOperationAsync(t, ct).ConfigureAwait(false);
-        if (Isolation == Isolation.TwoPhaseLocking) await AcquireAsync(t, key, LockMode.Shared, ct).ConfigureAwait(false);
+        if (forUpdate && Isolation is Isolation.ReadCommitted or Isolation.TwoPhaseLocking)
+            await AcquireAsync(t, key, LockMode.Exclusive, ct).ConfigureAwait(false);
+        else if (Isolation == Isolation.TwoPhaseLocking)
+            await AcquireAsync(t, key, LockMode.Shared, ct).ConfigureAwait(false);
         List<TaskCompletionSource<bool>> wake = [];
         TransactionAbortedException? failure;
         lock (gate)

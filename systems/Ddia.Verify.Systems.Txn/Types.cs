@@ -96,7 +96,11 @@ public enum TxnOpKind { Read, Write, Append }
 /// append one element.</summary>
 public sealed record TxnOp(TxnOpKind Kind, string Key, IReadOnlyList<long>? List = null, long Element = 0)
 {
-    public static TxnOp Read(string key) => new(TxnOpKind.Read, key);
+    /// <summary>A read that takes the key's write lock (SQL's SELECT … FOR UPDATE); see
+    /// <see cref="Transaction.ReadForUpdateAsync"/>.</summary>
+    public bool ForUpdate { get; init; }
+
+    public static TxnOp Read(string key, bool forUpdate = false) => new(TxnOpKind.Read, key) { ForUpdate = forUpdate };
     public static TxnOp Write(string key, IReadOnlyList<long>? list) => new(TxnOpKind.Write, key, list);
     public static TxnOp Append(string key, long element) => new(TxnOpKind.Append, key, Element: element);
 }

@@ -27,7 +27,7 @@ internal static class RunCommand
         var readMode = new Option<string>("--read-mode") { Description = "Raft reads: log, index (ReadIndex) or lease (leader lease; unsafe under clock skew)", DefaultValueFactory = _ => "log" };
         var fencing = new Option<string>("--fencing") { Description = "Lock service storage fencing tokens: on or off", DefaultValueFactory = _ => "on" };
         var workload = new Option<string>("--workload") { Description = "raft: register (read/write/cas on independent keys) or lock (acquire, fenced write, release); txn: list-append, rw-register, bank or on-call", DefaultValueFactory = _ => "register" };
-        var nemesis = new Option<string>("--nemesis") { Description = "Faults, comma-separated: partition, pause, kill, clock, loss; 'none' for none", DefaultValueFactory = _ => "none" };
+        var nemesis = new Option<string>("--nemesis") { Description = "Faults, comma-separated: partition, pause, kill, crash (2pc: kill -9 between commit messages), clock, loss; 'none' for none", DefaultValueFactory = _ => "none" };
         var scenario = new Option<string?>("--scenario") { Description = "A targeted fault schedule instead of random faults: leader-lease" };
         var interval = new Option<double>("--nemesis-interval") { Description = "Mean seconds between fault operations", DefaultValueFactory = _ => 5 };
         var nodes = new Option<int>("--nodes") { Description = "Cluster size", DefaultValueFactory = _ => 3 };

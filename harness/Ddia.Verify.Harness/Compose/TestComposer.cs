@@ -58,9 +58,17 @@ public static class TestComposer
                 Db = db,
                 Capabilities = options.Loopback ? RemoteCapabilities.Exec | RemoteCapabilities.Signals : LocalCapabilities(),
                 AdminPort = HttpPort,
-                // The single-node store runs on one node: kills and pauses elsewhere would hit nothing. (Under 2pc every
-                // node is a partition and a coordinator, so any node is a target.)
-                ProcessTargets = options.System == "txn" ? [Nemesis.Targets.Target.Primaries] : new NemesisOptions().ProcessTargets,
+                // The 2pc coordinator dies between its first and second commit message: a transaction half told.
+                CrashPoint = options.System == "2pc" ? "after-decision" : null,
+                ProcessTargets = options.System switch
+                {
+                    // The single-node store runs on one node: kills and pauses elsewhere would hit nothing.
+                    "txn" => [Nemesis.Targets.Target.Primaries],
+                    // Every 2pc node is a partition and a coordinator: stopping one at a time is what leaves its
+                    // transactions in doubt on the others (stopping all of them shows nothing).
+                    "2pc" => [Nemesis.Targets.Target.One],
+                    _ => new NemesisOptions().ProcessTargets,
+                },
             });
         }
         catch (ArgumentException e)
@@ -86,7 +94,7 @@ public static class TestComposer
             Db = db,
             Client = client,
             Nemesis = package.Nemesis,
-            Generator = Gen.MainThenFinal(main, package.FinalGenerator, Recovery),
+            Generator = Gen.MainThenFinal(main, package.FinalGenerator, Recovery, workload.Final),
             Checker = workload.Checker,
             Concurrency = options.Concurrency,
             Seed = options.Seed,
@@ -151,6 +159,7 @@ public static class TestComposer
             HttpPort = HttpPort,
         });
         var client = db.Options.ClientOptions with { Workload = options.Workload };
+        var bank = new BankWorkloadOptions();
         var txnOptions = new TxnOptions { ActiveKeys = 3, TxnsPerKeyShift = options.TxnsPerKeyShift, ConsistencyModels = options.ConsistencyModels.IsDefaultOrEmpty ? ["strict-serializable"] : options.ConsistencyModels };
         try
         {
@@ -158,7 +167,7 @@ public static class TestComposer
             {
                 "list-append" => (db, TxnWorkloads.ListAppend(txnOptions), new TxnClient(client)),
                 "rw-register" => (db, TxnWorkloads.RwRegister(txnOptions), new TxnClient(client)),
-                "bank" => (db, BankWorkload.Create(new BankWorkloadOptions()), new TxnClient(client.ForBank(new BankWorkloadOptions()))),
+                "bank" => (db, BankWorkload.Create(bank), new TxnClient(client.ForBank(bank))),
                 "on-call" => (db, OnCallWorkload.Create(new OnCallWorkloadOptions()), new TxnClient(client.ForOnCall(new OnCallWorkloadOptions()))),
                 _ => throw new UsageException($"--workload: unknown workload '{options.Workload}' for {options.System} (supported: list-append, rw-register, bank, on-call)"),
             };

@@ -8,7 +8,7 @@ namespace Ddia.Verify.Nemesis.Packages;
 /// <summary>What <see cref="NemesisPackages.For"/> needs to build a fault schedule (STYLE.md G21); validated when the package is built.</summary>
 public sealed record NemesisOptions
 {
-    /// <summary>The faults to run, by name (<see cref="Nemesis.Faults"/>: partition, loss, pause, kill, clock). The default value is none.</summary>
+    /// <summary>The faults to run, by name (<see cref="Nemesis.Faults"/>: partition, loss, pause, kill, crash, clock). The default value is none.</summary>
     public ImmutableArray<string> Faults { get; init; } = [];
 
     /// <summary>Mean time between two fault ops (starts and stops alike). The default value is 10 s.</summary>
@@ -31,6 +31,10 @@ public sealed record NemesisOptions
 
     /// <summary>Which nodes pause and kill hit, drawn per op. The default value is one, primaries, minority, majority and all.</summary>
     public ImmutableArray<Target> ProcessTargets { get; init; } = [Target.One, Target.Primaries, Target.Minority, Target.Majority, Target.All];
+
+    /// <summary>The step of its protocol at which the system can be made to crash (the reference 2pc coordinator's
+    /// <c>after-decision</c>), for crash faults through the admin port. The default value is null: no crash faults.</summary>
+    public string? CrashPoint { get; init; }
 
     /// <summary>Which nodes drop packets, drawn per op. The default value is one, minority, majority and all.</summary>
     public ImmutableArray<Target> LossTargets { get; init; } = [Target.One, Target.Minority, Target.Majority, Target.All];

@@ -70,6 +70,9 @@ public static class NemesisPackages
         else if (!signals) list.Add(new(Faults.Pause, "this environment cannot signal processes (no Signals capability)"));
         if (options.Db is not IKillable) list.Add(new(Faults.Kill, "the system cannot be killed and restarted (its IDb is not IKillable)"));
         else if (!signals) list.Add(new(Faults.Kill, "this environment cannot signal processes (no Signals capability)"));
+        if (options.CrashPoint is null || options.AdminPort is null)
+            list.Add(new(Faults.Crash, "the system names no crash point (reference 2pc nodes only)"));
+        else if (options.Db is not IKillable) list.Add(new(Faults.Crash, "the system cannot be restarted after a crash (its IDb is not IKillable)"));
         if (options.AdminPort is null)
             list.Add(new(Faults.Clock, "clock skew needs the nodes' /admin/clock endpoint (reference nodes only): no admin port given"));
         return list.ToImmutable();
@@ -97,6 +100,10 @@ public static class NemesisPackages
                 Usable(options.ProcessTargets).Select(t => t.ToValue()).ToImmutableArray()),
             Faults.Kill => Package(fault, new KillNemesis(db), NemesisFs.Kill, NemesisFs.Start,
                 Usable(options.ProcessTargets).Select(t => t.ToValue()).ToImmutableArray()),
+            Faults.Crash => Package(fault,
+                new CrashPointNemesis(db, options.AdminPort ?? throw new ArgumentException("crash faults need NemesisOptions.AdminPort", nameof(options)),
+                    options.CrashPoint ?? throw new ArgumentException("crash faults need NemesisOptions.CrashPoint", nameof(options))),
+                NemesisFs.ArmCrash, NemesisFs.RecoverCrash, Usable(options.ProcessTargets).Select(t => t.ToValue()).ToImmutableArray()),
             Faults.Clock => ClockPackage(options, Usable(options.ClockTargets)),
             _ => throw new ArgumentException($"unknown fault {fault}: use {string.Join(", ", Faults.All)}", nameof(fault)),
         };

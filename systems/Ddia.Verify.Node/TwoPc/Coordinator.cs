@@ -13,7 +13,7 @@ namespace Ddia.Verify.Node.TwoPc;
 /// (presumed abort). After a crash, logged commits without DONE are completed in the background.
 /// <para>
 /// With <c>--unsafe-heuristic</c> the coordinator logs nothing and sends each commit once, answering committed anyway;
-/// the participants' heuristic commit is then all that finishes a transaction whose commit message was lost.
+/// a participant that missed its commit message rolls back heuristically, so the transaction is split.
 /// </para>
 /// </summary>
 internal sealed class Coordinator : IDisposable
@@ -35,6 +35,8 @@ internal sealed class Coordinator : IDisposable
     // Decided commit, phase 2 not yet acknowledged by every participant.
     private readonly ConcurrentDictionary<string, int[]> phase2 = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource stopping = new();
+    // The step at which this process kills itself (a crash point, armed by --test-crash or POST /admin/crash-point).
+    private volatile string? crashPoint;
     private readonly Timer sweeper;
     private long next;
 
@@ -44,6 +46,8 @@ internal sealed class Coordinator : IDisposable
         public string Gtid { get; } = gtid;
         /// <summary>Participants that got (or may have got) a micro-op; guarded by <see cref="Gate"/>.</summary>
         public SortedSet<int> Touched { get; } = [];
+        /// <summary>Participants that got a write or append (only a crash between two of these can split anything).</summary>
+        public HashSet<int> Written { get; } = [];
         /// <summary>One step at a time per transaction, like a database session.</summary>
         public SemaphoreSlim Gate { get; } = new(1, 1);
         public long LastUse { get; set; } = Environment.TickCount64;
@@ -52,6 +56,7 @@ internal sealed class Coordinator : IDisposable
 
     public Coordinator(NodeOptions options, Participant local, PeerClient peers)
     {
+        crashPoint = options.TestCrash;
         this.options = options;
         this.local = local;
         this.peers = peers;
@@ -107,6 +112,7 @@ internal sealed class Coordinator : IDisposable
             g.LastUse = Environment.TickCount64;
             var owner = partitioning.Owner(op.Key);
             g.Touched.Add(owner);   // before sending: a timed-out op may still have begun a part there
+            if (op.Kind != TxnOpKind.Read) g.Written.Add(owner);
             var answer = await SendOpAsync(owner, g.Gtid, op).ConfigureAwait(false);
             if (answer.Kind == AnswerKind.Ok) return answer;
             await AbortLockedAsync(g).ConfigureAwait(false);
@@ -171,9 +177,9 @@ internal sealed class Coordinator : IDisposable
         if (participants.Length == 0) return ParticipantAnswer.Done;
 
         // Phase 1.
-        if (options.TestCrash == "after-first-prepare")
+        if (CrashesAt("after-first-prepare", g))
         {
-            await SendAsync(participants[0], gtid, "prepare").ConfigureAwait(false);
+            await SendAsync(participants.First(g.Written.Contains), gtid, "prepare").ConfigureAwait(false);
             CrashForTest();
         }
         var votes = await Task.WhenAll(participants.Select(p => SendAsync(p, gtid, "prepare"))).ConfigureAwait(false);
@@ -203,9 +209,9 @@ internal sealed class Coordinator : IDisposable
         committed[gtid] = 0;
         undecided.TryRemove(gtid, out _);
 
-        if (options.TestCrash == "after-decision")
+        if (CrashesAt("after-decision", g))
         {
-            await SendAsync(participants[0], gtid, "commit").ConfigureAwait(false);
+            await SendAsync(participants.First(g.Written.Contains), gtid, "commit").ConfigureAwait(false);
             CrashForTest();
         }
 
@@ -216,7 +222,7 @@ internal sealed class Coordinator : IDisposable
         }
         else
         {
-            // Unsafe: one attempt each, and committed regardless: a participant that missed it commits heuristically.
+            // Unsafe: one attempt each, and committed regardless: a participant that missed it rolls back heuristically.
             foreach (var p in participants) await SendAsync(p, gtid, "commit").ConfigureAwait(false);
         }
         return ParticipantAnswer.Done;
@@ -274,14 +280,14 @@ internal sealed class Coordinator : IDisposable
         {
             return op.Kind switch
             {
-                TxnOpKind.Read => local.ReadAsync(gtid, op.Key),
+                TxnOpKind.Read => local.ReadAsync(gtid, op.Key, op.ForUpdate),
                 TxnOpKind.Write => local.WriteAsync(gtid, op.Key, op.List),
                 _ => local.AppendAsync(gtid, op.Key, op.Element),
             };
         }
         return op.Kind switch
         {
-            TxnOpKind.Read => peers.SendAsync(node, gtid, "read", new { key = op.Key }, PeerClient.OpTimeout),
+            TxnOpKind.Read => peers.SendAsync(node, gtid, "read", new { key = op.Key, forUpdate = op.ForUpdate }, PeerClient.OpTimeout),
             TxnOpKind.Write => peers.SendAsync(node, gtid, "write", new { key = op.Key, value = op.List }, PeerClient.OpTimeout),
             _ => peers.SendAsync(node, gtid, "append", new { key = op.Key, element = op.Element }, PeerClient.OpTimeout),
         };
@@ -304,9 +310,24 @@ internal sealed class Coordinator : IDisposable
     }
 
     /// <summary>Test hook (<c>--test-crash</c>): SIGKILL ourselves, exactly what kill -9 from outside does.</summary>
+    /// <summary>The crash points: <c>after-first-prepare</c> (one participant prepared, the others never asked) and
+    /// <c>after-decision</c> (decided commit, logged in safe mode, and told only the first participant), each reached
+    /// by a transaction that wrote at two or more participants. Null disarms.</summary>
+    public static readonly IReadOnlySet<string> CrashPoints = new HashSet<string>(StringComparer.Ordinal) { "after-first-prepare", "after-decision" };
+
+    /// <summary>Arms (or, with null, disarms) a crash point: the next transaction that wrote at two or more participants
+    /// and reaches it kills this process with SIGKILL, as a kill -9 landing exactly there would.</summary>
+    public void ArmCrash(string? point) =>
+        crashPoint = point is null || CrashPoints.Contains(point) ? point : throw new ArgumentException($"unknown crash point {point}", nameof(point));
+
+    public string? CrashPoint => crashPoint;
+
+    // A transaction that wrote at one participant cannot be split, so crashing in it would show nothing.
+    private bool CrashesAt(string point, Global g) => crashPoint == point && g.Written.Count >= 2;
+
     private static void CrashForTest()
     {
-        Console.Error.WriteLine("2pc coordinator: --test-crash: killing myself");
+        Console.Error.WriteLine("2pc coordinator: crash point reached: killing myself");
         Process.GetCurrentProcess().Kill();
         Thread.Sleep(Timeout.Infinite);
     }

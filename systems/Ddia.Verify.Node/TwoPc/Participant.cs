@@ -15,10 +15,11 @@ namespace Ddia.Verify.Node.TwoPc;
 /// </para>
 /// <para>
 /// With <c>--unsafe-heuristic</c> (DDIA's "heuristic decisions") a participant prepared for longer than
-/// <c>--heuristic-timeout-ms</c> stops waiting and commits on its own. Commit is the heuristic because most
-/// transactions that reach prepare do commit (every participant voted yes or was about to). But it breaks atomicity
-/// whenever the coordinator had decided (or would have decided) abort, or died in phase 1 before every participant
-/// prepared: then this partition commits its part and the others never do, which splits the transaction.
+/// <c>--heuristic-timeout-ms</c> stops waiting and rolls back on its own, to free its locks (the usual heuristic of
+/// XA resource managers). It breaks atomicity whenever the coordinator had decided commit and some other participant
+/// already committed: a coordinator killed or paused between its commit messages, or this participant stopped (killed,
+/// paused) between its vote and the commit, which the unsafe coordinator sends only once. Then one partition has the
+/// transaction's writes and this one never will.
 /// </para>
 /// </summary>
 internal sealed class Participant : IDisposable
@@ -36,7 +37,7 @@ internal sealed class Participant : IDisposable
     private readonly SemaphoreSlim decisions = new(1, 1);
     private readonly CancellationTokenSource stopping = new();
     private readonly Task resolver;
-    private int heuristicCommits;
+    private int heuristicAborts;
 
     private sealed class Local(Transaction transaction)
     {
@@ -63,12 +64,13 @@ internal sealed class Participant : IDisposable
         }
     }
 
-    public int HeuristicCommits => Volatile.Read(ref heuristicCommits);
+    public int HeuristicAborts => Volatile.Read(ref heuristicAborts);
 
     // ---- micro-ops (the coordinator sends them one at a time per global transaction) ----
 
-    public Task<ParticipantAnswer> ReadAsync(string gtid, string key) =>
-        RunAsync(gtid, async t => new ParticipantAnswer(AnswerKind.Ok, await t.ReadAsync(key).ConfigureAwait(false)));
+    public Task<ParticipantAnswer> ReadAsync(string gtid, string key, bool forUpdate) =>
+        RunAsync(gtid, async t => new ParticipantAnswer(AnswerKind.Ok,
+            forUpdate ? await t.ReadForUpdateAsync(key).ConfigureAwait(false) : await t.ReadAsync(key).ConfigureAwait(false)));
 
     public Task<ParticipantAnswer> WriteAsync(string gtid, string key, IReadOnlyList<long>? list) =>
         RunAsync(gtid, async t =>
@@ -273,10 +275,10 @@ internal sealed class Participant : IDisposable
             {
                 if (waited <= TimeSpan.FromMilliseconds(options.HeuristicTimeoutMs)) continue;
                 // Decides alone, without asking: the coordinator keeps no log in this mode, so it could not say.
-                if ((await CommitAsync(gtid).ConfigureAwait(false)).Kind == AnswerKind.Ok)
+                if ((await AbortAsync(gtid).ConfigureAwait(false)).Kind == AnswerKind.Ok)
                 {
-                    Interlocked.Increment(ref heuristicCommits);
-                    await Console.Error.WriteLineAsync($"2pc participant: heuristic commit of {gtid} after {waited.TotalMilliseconds:F0} ms in doubt")
+                    Interlocked.Increment(ref heuristicAborts);
+                    await Console.Error.WriteLineAsync($"2pc participant: heuristic abort of {gtid} after {waited.TotalMilliseconds:F0} ms in doubt")
                         .ConfigureAwait(false);
                 }
                 continue;

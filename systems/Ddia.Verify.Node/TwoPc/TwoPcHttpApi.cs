@@ -32,7 +32,7 @@ internal static class TwoPcHttpApi
         app.MapPost("/txn/begin", () => Results.Json(new { txn = coordinator.Begin() }));
         app.MapPost("/txn/{id:long}/read", async (long id, JsonElement body) => !TxnHttpApi.TryKey(body, "key", out var key)
             ? HttpApi.BadRequest("key (a string or a number) is required")
-            : Answer(await coordinator.OpAsync(id, TxnOp.Read(key)).ConfigureAwait(false), a => new { value = a.Value }));
+            : Answer(await coordinator.OpAsync(id, TxnOp.Read(key, TxnHttpApi.ForUpdate(body))).ConfigureAwait(false), a => new { value = a.Value }));
         app.MapPost("/txn/{id:long}/write", async (long id, JsonElement body) =>
             !TxnHttpApi.TryKey(body, "key", out var key) || !body.TryGetProperty("value", out var value) || !TxnHttpApi.TryList(value, out var list)
                 ? HttpApi.BadRequest("key and value (a number, a list of numbers, or null) are required")
@@ -58,7 +58,7 @@ internal static class TwoPcHttpApi
         // ---- participant API (peers' coordinators) ----
         app.MapPost("/2pc/{gtid}/read", async (string gtid, JsonElement body) => !TxnHttpApi.TryKey(body, "key", out var key)
             ? HttpApi.BadRequest("key is required")
-            : Answer(await participant.ReadAsync(gtid, key).ConfigureAwait(false), a => new { value = a.Value }));
+            : Answer(await participant.ReadAsync(gtid, key, TxnHttpApi.ForUpdate(body)).ConfigureAwait(false), a => new { value = a.Value }));
         app.MapPost("/2pc/{gtid}/write", async (string gtid, JsonElement body) =>
             !TxnHttpApi.TryKey(body, "key", out var key) || !body.TryGetProperty("value", out var value) || !TxnHttpApi.TryList(value, out var list)
                 ? HttpApi.BadRequest("key and value are required")
@@ -77,9 +77,22 @@ internal static class TwoPcHttpApi
         // ---- coordinator API (participants in doubt) ----
         app.MapGet("/2pc/{gtid}/decision", (string gtid) => Results.Json(new { decision = coordinator.Decision(gtid) }));
 
+        // A crash point for the harness's crash nemesis (etcd's failpoints, for one step): {"point": name | null}.
+        app.MapPost("/admin/crash-point", (JsonElement body) =>
+        {
+            var point = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("point", out var p) && p.ValueKind == JsonValueKind.String
+                ? p.GetString()
+                : null;
+            if (point is not null && !Coordinator.CrashPoints.Contains(point))
+                return HttpApi.BadRequest($"point must be null or one of {string.Join(", ", Coordinator.CrashPoints)}");
+            coordinator.ArmCrash(point);
+            return Results.Json(new { point });
+        });
+
         app.MapGet("/admin/status", () => Results.Json(new
         {
             system = "2pc",
+            crashPoint = coordinator.CrashPoint,
             id = options.Id,
             node = HttpApi.NodeName(options.Id),
             role = "primary",   // every node coordinates its own clients' transactions
@@ -90,7 +103,7 @@ internal static class TwoPcHttpApi
             inDoubt = participant.Store.InDoubt.Count,
             pendingDecisions = coordinator.PendingDecisions,
             recoveredDecisions = coordinator.RecoveredDecisions,
-            heuristicCommits = participant.HeuristicCommits,
+            heuristicAborts = participant.HeuristicAborts,
             incarnation = coordinator.Incarnation,
             nodes = coordinator.Partitioning.Nodes,
             recovered = participant.Store.Recovery,

@@ -9,7 +9,7 @@ namespace Ddia.Verify.Node.Txn;
 /// The client API of <c>--system txn</c> (HTTP/JSON). Transactions run interactively, one request per
 /// step, so that clients interleave as real database sessions do, or whole in one request:
 /// <list type="bullet">
-/// <item>POST /txn/begin → <c>{"txn": id}</c>; then POST /txn/{id}/read <c>{key}</c> → <c>{"value": [..] | null}</c>,
+/// <item>POST /txn/begin → <c>{"txn": id}</c>; then POST /txn/{id}/read <c>{key, forUpdate?}</c> → <c>{"value": [..] | null}</c>,
 /// /txn/{id}/write <c>{key, value}</c> (a number, a list of numbers, or null to delete), /txn/{id}/append
 /// <c>{key, element}</c>, /txn/{id}/commit → <c>{"committed": true}</c> (durable: fsynced), /txn/{id}/abort.</item>
 /// <item>POST /txn <c>{"ops": [["r", k, null], ["append", k, 3], ["w", k, 5]]}</c> → <c>{"committed": true,
@@ -31,7 +31,10 @@ internal static class TxnHttpApi
         app.MapPost("/txn/begin", () => Results.Json(new { txn = host.Begin() }));
         app.MapPost("/txn/{id:long}/read", (long id, JsonElement body) => !TryKey(body, "key", out var key)
             ? Task.FromResult(HttpApi.BadRequest("key (a string or a number) is required"))
-            : Step(host, id, async t => Results.Json(new { value = await t.ReadAsync(key).ConfigureAwait(false) })));
+            : Step(host, id, async t => Results.Json(new
+            {
+                value = ForUpdate(body) ? await t.ReadForUpdateAsync(key).ConfigureAwait(false) : await t.ReadAsync(key).ConfigureAwait(false),
+            })));
         app.MapPost("/txn/{id:long}/write", (long id, JsonElement body) =>
         {
             if (!TryKey(body, "key", out var key) || !body.TryGetProperty("value", out var value) || !TryList(value, out var list))
@@ -163,6 +166,10 @@ internal static class TxnHttpApi
         key = "";
         return body.ValueKind == JsonValueKind.Object && body.TryGetProperty(name, out var k) && TryKeyText(k, out key);
     }
+
+    /// <summary>A read's optional <c>"forUpdate": true</c> (take the key's write lock, as SELECT … FOR UPDATE).</summary>
+    internal static bool ForUpdate(JsonElement body) =>
+        body.ValueKind == JsonValueKind.Object && body.TryGetProperty("forUpdate", out var f) && f.ValueKind == JsonValueKind.True;
 
     /// <summary>An integer, without throwing for other kinds of JSON.</summary>
     internal static bool TryLong(JsonElement v, out long n)

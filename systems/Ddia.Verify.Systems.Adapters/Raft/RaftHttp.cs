@@ -78,6 +78,9 @@ internal static class RaftHttp
             var error = json.ValueKind == JsonValueKind.Object && json.TryGetProperty("error", out var e2) && e2.ValueKind == JsonValueKind.String
                 ? e2.GetString()
                 : null;
+            // A store's abort says why (lock-timeout, write-conflict, …): keep it in the op's error for the report.
+            if (error is not null && json.TryGetProperty("reason", out var reason) && reason.ValueKind == JsonValueKind.String)
+                error = $"{error}: {reason.GetString()}";
             switch (response.StatusCode)
             {
                 case HttpStatusCode.OK:

@@ -17,7 +17,8 @@ public sealed record TxnClientOptions
 
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Each client talks to the node it is bound to (2pc: that node coordinates), instead of the primary.</summary>
+    /// <summary>Each client talks to the node it is bound to (2pc: that node coordinates), instead of the primary, and
+    /// to the next node while that one refuses connections.</summary>
     public bool OwnNode { get; init; }
 
     /// <summary>list-append, rw-register, bank or on-call: how ops map onto transactions. The default value is list-append.</summary>
@@ -83,8 +84,12 @@ public sealed class TxnClient : IClient
 
     public ValueTask<IClient> OpenAsync(TestContext test, Node node, CancellationToken cancellation)
     {
-        var target = options.OwnNode ? node : TxnDb.Primary(test);
-        return ValueTask.FromResult<IClient>(new TxnClient(options, new ClusterConnection([target], target, options.HttpPort, options.ConnectTimeout)));
+        // 2pc: start at its own node, and move to the next when that one refuses connections (killed), as any node
+        // can coordinate. txn: only the primary has the data.
+        var connection = options.OwnNode
+            ? new ClusterConnection(test.Nodes, node, options.HttpPort, options.ConnectTimeout)
+            : new ClusterConnection([TxnDb.Primary(test)], TxnDb.Primary(test), options.HttpPort, options.ConnectTimeout);
+        return ValueTask.FromResult<IClient>(new TxnClient(options, connection));
     }
 
     public async ValueTask SetupAsync(TestContext test, CancellationToken cancellation)
@@ -167,8 +172,12 @@ public sealed class TxnClient : IClient
             return await txn.CommitAsync(invocation, invocation with { Type = OpType.Ok, Value = Value.Map(balances.ToImmutable()) }, cancellation).ConfigureAwait(false);
         }
         var (from, to, amount) = (invocation.Value.Get("from")!, invocation.Value.Get("to")!, invocation.Value.Get("amount")!.AsLong);
-        var a = Balance(await txn.ReadAsync(TxnClientOptions.AccountKey(from), cancellation).ConfigureAwait(false));
-        var b = Balance(await txn.ReadAsync(TxnClientOptions.AccountKey(to), cancellation).ConfigureAwait(false));
+        // Both accounts read for update, in account order like every read of all accounts: under locking isolation
+        // levels a transfer then neither loses an update nor deadlocks on a lock upgrade.
+        var fromFirst = AccountOrder(from) < AccountOrder(to);
+        var first = Balance(await txn.ReadAsync(TxnClientOptions.AccountKey(fromFirst ? from : to), cancellation, forUpdate: true).ConfigureAwait(false));
+        var second = Balance(await txn.ReadAsync(TxnClientOptions.AccountKey(fromFirst ? to : from), cancellation, forUpdate: true).ConfigureAwait(false));
+        var (a, b) = fromFirst ? (first, second) : (second, first);
         if (a < amount) throw new NotDoneException("insufficient-funds");
         await txn.StepAsync("write", new { key = TxnClientOptions.AccountKey(from), value = a - amount }, cancellation).ConfigureAwait(false);
         await txn.StepAsync("write", new { key = TxnClientOptions.AccountKey(to), value = b + amount }, cancellation).ConfigureAwait(false);
@@ -208,6 +217,8 @@ public sealed class TxnClient : IClient
     private static async Task<bool> OnCallAsync(Session txn, Value shift, Value doctor, CancellationToken cancellation) =>
         (await txn.ReadAsync(TxnClientOptions.OnCallKey(shift, doctor), cancellation).ConfigureAwait(false)) is [1];
 
+    private int AccountOrder(Value account) => options.Accounts.Select((a, i) => (a, i)).First(p => p.a.Equals(account)).i;
+
     private static long Balance(IReadOnlyList<long>? list) => list is { Count: > 0 } ? list[0] : 0;
 
     private static string Key(Value key) => key.AsText ?? key.ToString();
@@ -226,9 +237,9 @@ public sealed class TxnClient : IClient
             id = answer.Outcome == Outcome.Applied ? answer.Number("txn") : throw new NotDoneException(answer.Error ?? "begin failed");
         }
 
-        public async Task<IReadOnlyList<long>?> ReadAsync(string key, CancellationToken cancellation)
+        public async Task<IReadOnlyList<long>?> ReadAsync(string key, CancellationToken cancellation, bool forUpdate = false)
         {
-            var answer = await StepAsync("read", new { key }, cancellation).ConfigureAwait(false);
+            var answer = await StepAsync("read", new { key, forUpdate }, cancellation).ConfigureAwait(false);
             var value = answer.Body.GetProperty("value");
             return value.ValueKind == JsonValueKind.Array ? [.. value.EnumerateArray().Select(v => v.GetInt64())] : null;
         }
@@ -247,7 +258,7 @@ public sealed class TxnClient : IClient
             return answer.Outcome switch
             {
                 Outcome.Applied => ok,
-                Outcome.NotDone => invocation with { Type = OpType.Fail, Error = Value.Of(Reason(answer)) },
+                Outcome.NotDone => invocation with { Type = OpType.Fail, Error = Value.Of(answer.Error ?? "aborted") },
                 _ => invocation with { Type = OpType.Info, Error = Value.Of(answer.Error ?? "commit outcome unknown") },
             };
         }
@@ -261,7 +272,5 @@ public sealed class TxnClient : IClient
         }
 
         private string Id => (id ?? throw new InvalidOperationException("no transaction begun")).ToString(CultureInfo.InvariantCulture);
-
-        private static string Reason(RaftAnswer answer) => answer.Text("reason") ?? answer.Error ?? "aborted";
     }
 }

@@ -43,7 +43,8 @@ public static class BankWorkload
             Total = o.Accounts * o.InitialBalance,
             Accounts = [.. Accounts(o)],
         });
-        return new Workload("bank", Gen.Ops((_, random) => Next(o, random)), checker);
+        // After the faults: a few reads of every account, so a total broken in the last fault window is seen.
+        return new Workload("bank", Gen.Ops((_, random) => Next(o, random)), checker) { Final = Gen.Ops(Enumerable.Repeat(new OpTemplate(Read, Value.Nil), 3)) };
     }
 
     public static IEnumerable<Value> Accounts(BankWorkloadOptions o) => Enumerable.Range(0, o.Accounts).Select(a => Value.Of(a));
