@@ -24,7 +24,8 @@ public sealed class TwoPhaseCommitTests
     [InlineData(Isolation.Serial)]
     public async Task Prepared_BlocksAConflictingWriter_UntilCommitPrepared(Isolation isolation)
     {
-        using var db = new TempStore(isolation, lockWait: TimeSpan.FromMilliseconds(200));
+        // Long enough that the waiting writer below outlasts a commit's fsync on a loaded machine.
+        using var db = new TempStore(isolation, lockWait: TimeSpan.FromSeconds(1));
         var t = await Prepared(db.Store, "c.1.1", "x", 1);
         Assert.True(t.IsPrepared);
         Assert.Equal("c.1.1", t.GlobalId);

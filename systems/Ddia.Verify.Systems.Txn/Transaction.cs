@@ -107,6 +107,9 @@ internal sealed class TxnState(long id, long startSeq)
     // An aborted partner's edge no longer exists, so it does not count (fewer false positives than bare flags).
     public bool InConflict => InConflicts.Any(x => x.Status != TxnStatus.Aborted);
     public bool OutConflict => OutConflicts.Any(x => x.Status != TxnStatus.Aborted);
+    /// <summary>SSI: an rw-edge out to a transaction that has already committed (or is committing), i.e. that commits
+    /// before this one: only then can this one be the pivot of a dangerous structure.</summary>
+    public bool OutConflictCommittedFirst => OutConflicts.Any(x => x.Status is TxnStatus.Committed or TxnStatus.Committing);
     public Dictionary<string, LockMode> Locks { get; } = new(StringComparer.Ordinal);
     public LockWaiter? Waiting { get; set; }
     public bool HoldsSerial { get; set; }

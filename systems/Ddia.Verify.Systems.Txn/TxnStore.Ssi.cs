@@ -10,11 +10,12 @@ namespace Ddia.Verify.Systems.Txn;
 /// <item>a read of k by R finds every concurrent W (active, committing or committed) whose write set holds k;</item>
 /// <item>a write of k by W finds every concurrent R whose read set holds k.</item>
 /// </list>
-/// A transaction with both an in- and an out-edge is a (possible) pivot: it aborts at the edge or at commit; and a transaction that
-/// gives a committed transaction both kinds of edge aborts itself, because the pivot can no longer. Any pivot aborts,
-/// whether or not T3 committed first or the structure really closes a cycle, so this aborts more than necessary but
-/// never less. Committed transactions'
-/// sets stay until no active transaction is concurrent with them.
+/// Every non-serializable SI history has such a structure in which T3 commits first (Fekete et al. 2005), so only
+/// those are dangerous (Ports and Grittner's commit-ordering refinement, as in PostgreSQL): a pivot T2 aborts at its
+/// commit when it has an in-edge and an out-edge to a transaction that already committed; and a reader whose new edge
+/// makes a committed T2 such a pivot (its T3 committed before it) aborts itself, because T2 no longer can. A
+/// structure whose cycle never closes still aborts (no cycle test), so this may abort more than needed, never less.
+/// Committed transactions' sets stay until no active transaction is concurrent with them.
 /// </summary>
 public sealed partial class TxnStore
 {
@@ -48,10 +49,10 @@ public sealed partial class TxnStore
     {
         reader.OutConflicts.Add(writer);
         writer.InConflicts.Add(reader);
-        var other = actor == reader ? writer : reader;
-        if (actor.InConflict && actor.OutConflict) return true;
-        // An active pivot aborts itself at commit; a committed (or committing) one cannot, so the actor goes.
-        return other.Status is TxnStatus.Committed or TxnStatus.Committing && other.InConflict && other.OutConflict;
+        // An active pivot is judged when it commits. A writer that already committed cannot abort: if it is now the
+        // pivot of a structure whose T3 committed before it did, the reader (the actor, still active) goes instead.
+        return actor == reader && writer.Status is TxnStatus.Committed or TxnStatus.Committing
+            && writer.OutConflicts.Any(o => o.Status is TxnStatus.Committed or TxnStatus.Committing && o.EndSeq < writer.EndSeq);
     }
 
     private void PruneCommitted()

@@ -230,7 +230,7 @@ public sealed partial class TxnStore : IDisposable
             lock (gate)
             {
                 ThrowIfFinished(t);
-                if (Isolation == Isolation.Serializable && t.InConflict && t.OutConflict)
+                if (Isolation == Isolation.Serializable && t.InConflict && t.OutConflictCommittedFirst)
                     failure = Fail(t, AbortReason.SerializationFailure, "read-only pivot", wake);
                 else
                     FinishLocked(t, published + 1, wake);
@@ -372,7 +372,7 @@ public sealed partial class TxnStore : IDisposable
                     return Fail(t, AbortReason.WriteConflict, $"key {key} changed since snapshot {t.StartSeq}", wake);
             }
         }
-        if (Isolation == Isolation.Serializable && t.InConflict && t.OutConflict)
+        if (Isolation == Isolation.Serializable && t.InConflict && t.OutConflictCommittedFirst)
             return Fail(t, AbortReason.SerializationFailure, "pivot at commit", wake);
         return null;
     }

@@ -79,7 +79,7 @@ internal static class RaftHttp
                 ? e2.GetString()
                 : null;
             // A store's abort says why (lock-timeout, write-conflict, …): keep it in the op's error for the report.
-            if (error is not null && json.TryGetProperty("reason", out var reason) && reason.ValueKind == JsonValueKind.String)
+            if (error is not null && json.TryGetProperty("reason", out var reason) && reason.ValueKind == JsonValueKind.String && reason.GetString() != error)
                 error = $"{error}: {reason.GetString()}";
             switch (response.StatusCode)
             {
