@@ -84,16 +84,7 @@ internal static class IsolationBench
             return 130;
         }
 
-        var report = Report(runs, options, total.Elapsed);
-        var output = Path.GetFullPath(options.Output);
-        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-        // Hand-written analysis below the generated part survives a re-run.
-        const string AnalysisHeading = "\n## Analysis";
-        var kept = File.Exists(output) && File.ReadAllText(output) is var old && old.IndexOf(AnalysisHeading, StringComparison.Ordinal) is var at and >= 0
-            ? old[at..]
-            : "";
-        File.WriteAllText(output, string.Join('\n', report) + "\n" + kept);
-        Console.WriteLine(string.Join('\n', report));
+        MarkdownReport.Write(options.Output, Report(runs, options, total.Elapsed));
         return 0;
     }
 

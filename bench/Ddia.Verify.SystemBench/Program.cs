@@ -108,16 +108,7 @@ finally
     if (Directory.Exists(session.WorkDirectory)) Directory.Delete(session.WorkDirectory, recursive: true);
 }
 
-var report = Report(rounds, options, etcdVersion);
-var output = Path.GetFullPath(options.Output);
-Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-// Hand-written analysis below the table survives a re-run.
-const string AnalysisHeading = "\n## Analysis";
-var kept = File.Exists(output) && File.ReadAllText(output) is var old && old.IndexOf(AnalysisHeading, StringComparison.Ordinal) is var at and >= 0
-    ? old[at..]
-    : "";
-File.WriteAllText(output, string.Join('\n', report) + "\n" + kept);
-Console.WriteLine(string.Join('\n', report));
+MarkdownReport.Write(options.Output, Report(rounds, options, etcdVersion));
 return 0;
 
 async Task<SystemResult> MeasureAsync(TestContext test, string name, IDb db, IPrimaryAware primaries, IClient prototype, string pidFile,
