@@ -332,13 +332,16 @@ internal sealed class Coordinator : IDisposable
         Thread.Sleep(Timeout.Infinite);
     }
 
-    /// <summary>Global transactions whose client went quiet for <see cref="Participant.IdleTimeout"/> are aborted.</summary>
+    /// <summary>A client that goes quiet this long loses its transaction (as under --system txn).</summary>
+    private static readonly TimeSpan ClientIdleTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Global transactions whose client went quiet for <see cref="ClientIdleTimeout"/> are aborted.</summary>
     private void SweepIdle()
     {
         var now = Environment.TickCount64;
         foreach (var g in running.Values)
         {
-            if (now - g.LastUse <= Participant.IdleTimeout.TotalMilliseconds || !g.Gate.Wait(0)) continue;
+            if (now - g.LastUse <= ClientIdleTimeout.TotalMilliseconds || !g.Gate.Wait(0)) continue;
             _ = Task.Run(async () =>
             {
                 try

@@ -24,7 +24,11 @@ namespace Ddia.Verify.Node.TwoPc;
 /// </summary>
 internal sealed class Participant : IDisposable
 {
-    public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>An unprepared part nobody touched this long is aborted: a participant may always abort what it has not
+    /// voted on, and a part whose coordinator died holds its locks (reads for update, writes) until then. Longer than a
+    /// live coordinator leaves a part alone (an op elsewhere waits at most a 1 s lock wait plus a 2 s request timeout);
+    /// short enough that a crashed coordinator's orphans do not block every read of all accounts for long.</summary>
+    public static readonly TimeSpan OrphanTimeout = TimeSpan.FromSeconds(4);
     private static readonly TimeSpan AskAfter = TimeSpan.FromMilliseconds(500);
 
     private readonly NodeOptions options;
@@ -254,13 +258,13 @@ internal sealed class Participant : IDisposable
         }
     }
 
-    /// <summary>Unprepared parts nobody touched for <see cref="IdleTimeout"/> (their coordinator died or forgot them)
+    /// <summary>Unprepared parts nobody touched for <see cref="OrphanTimeout"/> (their coordinator died or forgot them)
     /// are aborted; prepared ones never are here.</summary>
     private void SweepIdle()
     {
         var now = Environment.TickCount64;
         List<string> idle;
-        lock (openGate) idle = [.. open.Where(kv => now - kv.Value.LastUse > IdleTimeout.TotalMilliseconds).Select(kv => kv.Key)];
+        lock (openGate) idle = [.. open.Where(kv => now - kv.Value.LastUse > OrphanTimeout.TotalMilliseconds).Select(kv => kv.Key)];
         foreach (var gtid in idle) Forget(gtid);
     }
 
