@@ -25,10 +25,13 @@ namespace Ddia.Verify.Node.TwoPc;
 internal sealed class Participant : IDisposable
 {
     /// <summary>An unprepared part nobody touched this long is aborted: a participant may always abort what it has not
-    /// voted on, and a part whose coordinator died holds its locks (reads for update, writes) until then. Longer than a
-    /// live coordinator leaves a part alone (an op elsewhere waits at most a 1 s lock wait plus a 2 s request timeout);
-    /// short enough that a crashed coordinator's orphans do not block every read of all accounts for long.</summary>
-    public static readonly TimeSpan OrphanTimeout = TimeSpan.FromSeconds(4);
+    /// voted on.</summary>
+    public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>An unprepared part untouched this long is aborted at once if its coordinator says "abort" (it restarted
+    /// since, or no longer runs it: presumed abort), so a crashed coordinator's orphans do not hold their locks (reads
+    /// for update, writes) for the whole idle timeout once it is back.</summary>
+    private static readonly TimeSpan OrphanCheckAfter = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan AskAfter = TimeSpan.FromMilliseconds(500);
 
     private readonly NodeOptions options;
@@ -244,7 +247,7 @@ internal sealed class Participant : IDisposable
             try
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(300), stopping.Token).ConfigureAwait(false);
-                SweepIdle();
+                await SweepUnpreparedAsync(stopping.Token).ConfigureAwait(false);
                 await ResolveInDoubtAsync(stopping.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -258,14 +261,22 @@ internal sealed class Participant : IDisposable
         }
     }
 
-    /// <summary>Unprepared parts nobody touched for <see cref="OrphanTimeout"/> (their coordinator died or forgot them)
-    /// are aborted; prepared ones never are here.</summary>
-    private void SweepIdle()
+    /// <summary>Aborts the unprepared parts left behind (<see cref="IdleTimeout"/>, <see cref="OrphanCheckAfter"/>); prepared
+    /// ones never are here.</summary>
+    private async Task SweepUnpreparedAsync(CancellationToken ct)
     {
         var now = Environment.TickCount64;
-        List<string> idle;
-        lock (openGate) idle = [.. open.Where(kv => now - kv.Value.LastUse > OrphanTimeout.TotalMilliseconds).Select(kv => kv.Key)];
-        foreach (var gtid in idle) Forget(gtid);
+        List<(string Gtid, long IdleMs)> quiet;
+        lock (openGate)
+        {
+            quiet = [.. open.Select(kv => (kv.Key, now - kv.Value.LastUse)).Where(p => p.Item2 > OrphanCheckAfter.TotalMilliseconds)];
+        }
+        foreach (var (gtid, idleMs) in quiet)
+        {
+            if (idleMs > IdleTimeout.TotalMilliseconds
+                || (GlobalTxnId.Parse(gtid) is { } id && await askCoordinator(id, ct).ConfigureAwait(false) == "abort"))
+                Forget(gtid);
+        }
     }
 
     private async Task ResolveInDoubtAsync(CancellationToken ct)
