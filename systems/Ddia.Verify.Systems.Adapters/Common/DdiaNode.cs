@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Ddia.Verify.Abstractions;
@@ -10,6 +11,19 @@ internal static class DdiaNode
     /// <summary>The executable and first arguments: a <c>ddia-node.dll</c> runs under the dotnet host, anything else directly.</summary>
     public static (string Executable, List<string> Args) Command(string nodeProgram, string dotnetHost) =>
         nodeProgram.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? (dotnetHost, [nodeProgram]) : (nodeProgram, []);
+
+    /// <summary>The node's <c>--id</c>: n1 → 1, or its place in the node list (from 1) for other names. Peers name each
+    /// other by these ids, so every system computes them the same way.</summary>
+    public static int Id(TestContext test, Node node)
+    {
+        ArgumentNullException.ThrowIfNull(test);
+        ArgumentNullException.ThrowIfNull(node);
+        if (node.Name.Length > 1 && node.Name[0] == 'n'
+            && int.TryParse(node.Name.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0)
+            return id;
+        var index = test.Nodes.IndexOf(node);
+        return index >= 0 ? index + 1 : throw new ArgumentException($"{node.Name} is not a node of this test", nameof(node));
+    }
 
     /// <summary>GET /admin/status; null for a non-success answer.</summary>
     public static async Task<JsonElement?> StatusAsync(HttpClient http, Node node, int port, CancellationToken cancellation)

@@ -31,25 +31,13 @@ public sealed class RaftDb : DaemonDb
             cancellation).ConfigureAwait(false);
     }
 
-    /// <summary>The node's id for Raft: n1 → 1, or its place in the node list (from 1) for other names.</summary>
-    public static int NodeId(TestContext test, Node node)
-    {
-        ArgumentNullException.ThrowIfNull(test);
-        ArgumentNullException.ThrowIfNull(node);
-        if (node.Name.Length > 1 && node.Name[0] == 'n'
-            && int.TryParse(node.Name.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0)
-            return id;
-        var index = test.Nodes.IndexOf(node);
-        return index >= 0 ? index + 1 : throw new ArgumentException($"{node.Name} is not a node of this test", nameof(node));
-    }
-
     /// <summary>The daemon that runs <paramref name="node"/>: the whole ddia-node command line.</summary>
     public override Daemon Daemon(TestContext test, Node node)
     {
         ArgumentNullException.ThrowIfNull(test);
         ArgumentNullException.ThrowIfNull(node);
         var dir = test.Remote.NodeDirectory(node);
-        var id = NodeId(test, node);
+        var id = DdiaNode.Id(test, node);
         var (executable, args) = DdiaNode.Command(options.NodeProgram, options.DotnetHost);
         args.AddRange([
             "--system", "raft", "--id", Str(id),
@@ -61,8 +49,8 @@ public sealed class RaftDb : DaemonDb
         ]);
         foreach (var peer in test.Nodes.Where(n => n.Name != node.Name))
         {
-            args.AddRange(["--peer", $"{Str(NodeId(test, peer))}={peer.Address}:{Str(options.PeerPort)}"]);
-            if (options.ForwardToLeader) args.AddRange(["--peer-http", $"{Str(NodeId(test, peer))}={peer.Address}:{Str(options.HttpPort)}"]);
+            args.AddRange(["--peer", $"{Str(DdiaNode.Id(test, peer))}={peer.Address}:{Str(options.PeerPort)}"]);
+            if (options.ForwardToLeader) args.AddRange(["--peer-http", $"{Str(DdiaNode.Id(test, peer))}={peer.Address}:{Str(options.HttpPort)}"]);
         }
         if (options.Seed is { } seed) args.AddRange(["--seed", Str(seed + id)]);
         return new Daemon(executable, args, dir, LogFile(test, node), PidFile(test, node));

@@ -81,7 +81,7 @@ public sealed class TxnDb : DaemonDb
         var dir = test.Remote.NodeDirectory(node);
         var (executable, args) = DdiaNode.Command(options.NodeProgram, options.DotnetHost);
         args.AddRange([
-            "--system", options.System, "--id", Str(NodeId(test, node)),
+            "--system", options.System, "--id", Str(DdiaNode.Id(test, node)),
             "--listen-http", $"{node.Address}:{Str(options.HttpPort)}",
             "--data", Join(dir, "data"),
             "--isolation", options.Isolation,
@@ -89,13 +89,11 @@ public sealed class TxnDb : DaemonDb
         if (options.System == "2pc")
         {
             foreach (var peer in test.Nodes.Where(n => n.Name != node.Name))
-                args.AddRange(["--peer-http", $"{Str(NodeId(test, peer))}={peer.Address}:{Str(options.HttpPort)}"]);
+                args.AddRange(["--peer-http", $"{Str(DdiaNode.Id(test, peer))}={peer.Address}:{Str(options.HttpPort)}"]);
             if (options.UnsafeHeuristic) args.Add("--unsafe-heuristic");
         }
         return new Daemon(executable, args, dir, LogFile(test, node), PidFile(test, node));
     }
-
-    private static int NodeId(TestContext test, Node node) => test.Nodes.IndexOf(node) + 1;
 
     private static string Str(int n) => n.ToString(CultureInfo.InvariantCulture);
 
