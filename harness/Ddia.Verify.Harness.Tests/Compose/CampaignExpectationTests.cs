@@ -1,6 +1,7 @@
 using Ddia.Verify.Checkers;
 using Ddia.Verify.Checkers.Transactions;
 using Ddia.Verify.Checkers.Invariants;
+using Ddia.Verify.Harness.Cli;
 using Ddia.Verify.Harness.Compose;
 using Ddia.Verify.Harness.Run;
 
@@ -60,5 +61,15 @@ public class CampaignExpectationTests
             foreach (var name in run.Finds.Concat(run.NeverFinds))
                 Assert.True(known.Any(k => CampaignRun.Matches(name, k)), $"{run.Name}: no checker reports an anomaly named {name}");
         }
+    }
+
+    [Fact]
+    public void Only_PicksTheRunOfThatName_ElseEveryRunContainingIt()
+    {
+        var runs = DefaultCampaign.Runs(1);
+        Assert.Equal(["2pc-bank"], CampaignCommand.Selected(runs, "2pc-bank").Select(r => r.Name));
+        Assert.Equal(["2pc-bank", "2pc-bank-coordinator-crash", "2pc-bank-unsafe-heuristic"], CampaignCommand.Selected(runs, "2pc").Select(r => r.Name));
+        Assert.Equal(runs.Count, CampaignCommand.Selected(runs, null).Count());
+        Assert.Empty(CampaignCommand.Selected(runs, "meteor"));
     }
 }

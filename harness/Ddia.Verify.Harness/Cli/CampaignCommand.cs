@@ -19,7 +19,7 @@ internal static class CampaignCommand
         var store = new Option<string>("--store") { Description = "Where runs are kept", DefaultValueFactory = _ => "store" };
         var seed = new Option<ulong?>("--seed") { Description = "Seed of the first run (the others use the next seeds)" };
         var nodeProgram = new Option<string?>("--node-program") { Description = "Path to ddia-node.dll (./ddia-verify sets it)" };
-        var only = new Option<string?>("--only") { Description = "Run only the campaign runs whose name contains this" };
+        var only = new Option<string?>("--only") { Description = "Run only the campaign run of this name or, when none has it, those whose name contains it" };
         var command = new Command("campaign", "Run the default campaign: Raft and its lock service, correct and textbook-broken, under faults.")
         {
             store, seed, nodeProgram, only,
@@ -28,8 +28,7 @@ internal static class CampaignCommand
         {
             var console = Consoles.For(stdout);
             var first = parse.GetValue(seed) ?? (ulong)Random.Shared.NextInt64();
-            var runs = DefaultCampaign.Runs(first)
-                .Where(r => parse.GetValue(only) is not { } filter || r.Name.Contains(filter, StringComparison.Ordinal))
+            var runs = Selected(DefaultCampaign.Runs(first), parse.GetValue(only))
                 .Select(r => r with
                 {
                     Options = r.Options with
@@ -69,5 +68,14 @@ internal static class CampaignCommand
             return rows.Count == runs.Count && rows.All(r => r.Mismatch is null) ? 0 : ExitCodes.Invalid;
         });
         return command;
+    }
+
+    /// <summary>The run named <paramref name="only"/> (2pc-bank alone, not also 2pc-bank-coordinator-crash), else the
+    /// runs whose name contains it; every run without a filter.</summary>
+    internal static IEnumerable<CampaignRun> Selected(IReadOnlyList<CampaignRun> runs, string? only)
+    {
+        if (only is null) return runs;
+        var exact = runs.Where(r => r.Name == only).ToList();
+        return exact.Count > 0 ? exact : runs.Where(r => r.Name.Contains(only, StringComparison.Ordinal));
     }
 }
