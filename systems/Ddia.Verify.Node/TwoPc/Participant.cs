@@ -271,12 +271,14 @@ internal sealed class Participant : IDisposable
         {
             quiet = [.. open.Select(kv => (kv.Key, now - kv.Value.LastUse)).Where(p => p.Item2 > OrphanCheckAfter.TotalMilliseconds)];
         }
-        foreach (var (gtid, idleMs) in quiet)
+        // Asked all at once: a paused coordinator answers none of them, and one timeout each in turn would hold up the
+        // in-doubt resolution that runs after this in the same loop.
+        await Task.WhenAll(quiet.Select(async part =>
         {
-            if (idleMs > IdleTimeout.TotalMilliseconds
-                || (GlobalTxnId.Parse(gtid) is { } id && await askCoordinator(id, ct).ConfigureAwait(false) == "abort"))
-                Forget(gtid);
-        }
+            if (part.IdleMs > IdleTimeout.TotalMilliseconds
+                || (GlobalTxnId.Parse(part.Gtid) is { } id && await askCoordinator(id, ct).ConfigureAwait(false) == "abort"))
+                Forget(part.Gtid);
+        })).ConfigureAwait(false);
     }
 
     private async Task ResolveInDoubtAsync(CancellationToken ct)
