@@ -32,12 +32,58 @@ internal sealed record NodeOptions(
     /// its next commit of two or more participants.</summary>
     public string? TestCrash { get; init; }
 
+    /// <summary><c>--system leader</c>: when the leader acknowledges a write: sync (every follower has it durably),
+    /// semi-sync (at least one follower has), async (its own log has).</summary>
+    public string Replication { get; init; } = "sync";
+
+    /// <summary><c>--system leader</c>: who serves reads: leader (only the leader) or any (every node, from its own copy).</summary>
+    public string Reads { get; init; } = "leader";
+
+    /// <summary><c>--system leader</c>: off (the first leader leads forever) or naive (followers that stop hearing the
+    /// leader elect the reachable node with the longest log, and nothing fences the old leader).</summary>
+    public string Failover { get; init; } = "off";
+
+    /// <summary><c>--system leader</c> with naive failover: how long followers wait without hearing the leader.</summary>
+    public int FailoverTimeoutMs { get; init; } = 1000;
+
+    /// <summary><c>--system leader</c>: the first leader's id; null: the lowest id of the cluster.</summary>
+    public int? InitialLeader { get; init; }
+
+    /// <summary><c>--system multi-leader|leaderless</c>: lww (last write wins by the writer's wall clock) or
+    /// version-vectors (concurrent writes are kept as siblings).</summary>
+    public string Conflicts { get; init; } = "version-vectors";
+
+    /// <summary><c>--system leaderless</c>: replicas per key (null: every node), write and read quorums (null: a majority of N).</summary>
+    public int? N { get; init; }
+
+    public int? W { get; init; }
+
+    public int? R { get; init; }
+
+    /// <summary><c>--system leaderless</c>: writes that cannot reach W of their N home replicas go to other nodes with a
+    /// hint, handed off when the home replica is back (DDIA §5.4 "sloppy quorums").</summary>
+    public bool SloppyQuorum { get; init; }
+
+    /// <summary><c>--system leaderless</c>: a read that sees stale replicas writes the newest versions back to them.</summary>
+    public bool ReadRepair { get; init; } = true;
+
+    /// <summary>Every node of the cluster: this one and the <see cref="PeerHttp"/> ones, ascending.</summary>
+    public IReadOnlyList<int> ClusterIds => [.. PeerHttp.Keys.Append(Id).Order()];
+
+    /// <summary>The systems whose nodes talk to each other over their HTTP endpoints only (<see cref="PeerHttp"/>).</summary>
+    public static readonly IReadOnlySet<string> HttpPeerSystems = new HashSet<string>(StringComparer.Ordinal) { "2pc", "leader", "multi-leader", "leaderless" };
+
     public const string Usage =
         "usage: ddia-node --system raft --id N --listen-http ADDR:PORT --listen-peer ADDR:PORT " +
         "--peer ID=ADDR:PORT ... [--peer-http ID=ADDR:PORT ...] --data DIR [--read-mode log|index|lease] [--fencing on|off] [--seed S]\n" +
         "       ddia-node --system txn --id N --listen-http ADDR:PORT --data DIR [--isolation read-committed|snapshot|serializable|2pl|serial]\n" +
         "       ddia-node --system 2pc --id N --listen-http ADDR:PORT --data DIR --peer-http ID=ADDR:PORT ... " +
-        "[--isolation 2pl|read-committed|serial] [--unsafe-heuristic] [--heuristic-timeout-ms MS]";
+        "[--isolation 2pl|read-committed|serial] [--unsafe-heuristic] [--heuristic-timeout-ms MS]\n" +
+        "       ddia-node --system leader --id N --listen-http ADDR:PORT --data DIR --peer-http ID=ADDR:PORT ... " +
+        "[--replication sync|semi-sync|async] [--reads leader|any] [--failover off|naive] [--failover-timeout-ms MS] [--leader ID]\n" +
+        "       ddia-node --system multi-leader --id N --listen-http ADDR:PORT --data DIR --peer-http ID=ADDR:PORT ... [--conflicts lww|version-vectors]\n" +
+        "       ddia-node --system leaderless --id N --listen-http ADDR:PORT --data DIR --peer-http ID=ADDR:PORT ... " +
+        "[--n N --w W --r R] [--sloppy-quorum] [--read-repair on|off] [--conflicts lww|version-vectors]";
 
     /// <exception cref="FormatException">a missing, unknown or malformed option; the message says which.</exception>
     public static NodeOptions Parse(IReadOnlyList<string> args)
@@ -52,12 +98,18 @@ internal sealed record NodeOptions(
         string? isolation = null, testCrash = null;
         var unsafeHeuristic = false;
         var heuristicTimeoutMs = 300;
+        string replication = "sync", reads = "leader", failover = "off", conflicts = "version-vectors";
+        var failoverTimeoutMs = 1000;
+        int? initialLeader = null, n = null, w = null, r = null;
+        bool sloppyQuorum = false, readRepair = true;
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
-            if (name == "--unsafe-heuristic")
+            if (name is "--unsafe-heuristic" or "--sloppy-quorum")
             {
-                unsafeHeuristic = true;   // a flag: takes no value
+                // Flags: they take no value.
+                if (name == "--unsafe-heuristic") unsafeHeuristic = true;
+                else sloppyQuorum = true;
                 continue;
             }
             if (i + 1 >= args.Count) throw new FormatException($"option {name} needs a value");
@@ -99,6 +151,16 @@ internal sealed record NodeOptions(
                         ? value
                         : throw new FormatException($"--test-crash must be after-decision or after-first-prepare, got '{value}'");
                     break;
+                case "--replication": replication = OneOf(name, value, "sync", "semi-sync", "async"); break;
+                case "--reads": reads = OneOf(name, value, "leader", "any"); break;
+                case "--failover": failover = OneOf(name, value, "off", "naive"); break;
+                case "--conflicts": conflicts = OneOf(name, value, "lww", "version-vectors"); break;
+                case "--read-repair": readRepair = OneOf(name, value, "on", "off") == "on"; break;
+                case "--failover-timeout-ms": failoverTimeoutMs = Positive(name, value); break;
+                case "--leader": initialLeader = ParseInt(name, value); break;
+                case "--n": n = Positive(name, value); break;
+                case "--w": w = Positive(name, value); break;
+                case "--r": r = Positive(name, value); break;
                 case "--fencing":
                     fencing = value switch
                     {
@@ -111,21 +173,34 @@ internal sealed record NodeOptions(
             }
         }
         if (system is null) throw new FormatException("--system is required");
-        if (system is not ("raft" or "txn" or "2pc")) throw new FormatException($"unknown system '{system}' (supported: raft, txn, 2pc)");
+        if (system is not ("raft" or "txn" or "2pc" or "leader" or "multi-leader" or "leaderless"))
+            throw new FormatException($"unknown system '{system}' (supported: raft, txn, 2pc, leader, multi-leader, leaderless)");
         if (id is null) throw new FormatException("--id is required");
         if (http is null) throw new FormatException("--listen-http is required");
         if (peer is null && system == "raft") throw new FormatException("--listen-peer is required");
         if (data is null) throw new FormatException("--data is required");
         if (peers.ContainsKey(id.Value)) throw new FormatException($"--peer must not name this node ({id})");
+        if (HttpPeerSystems.Contains(system) && peerHttp.ContainsKey(id.Value))
+        {
+            // The peers' client endpoints are their only addresses: these systems' nodes talk over HTTP.
+            throw new FormatException($"--peer-http must not name this node ({id})");
+        }
+        var clusterSize = peerHttp.Count + 1;
+        if (system == "leader" && initialLeader is { } first && first != id && !peerHttp.ContainsKey(first))
+            throw new FormatException($"--leader {first} is neither this node nor a --peer-http");
+        if (system == "leaderless")
+        {
+            if (n > clusterSize) throw new FormatException($"--n {n} is more than the {clusterSize} nodes of the cluster");
+            var replicas = n ?? clusterSize;
+            if (w > replicas || r > replicas) throw new FormatException($"--w and --r must be at most n ({replicas})");
+        }
         if (system == "2pc")
         {
-            // The peers' client endpoints are their only addresses: participants and coordinators talk over HTTP.
-            if (peerHttp.ContainsKey(id.Value)) throw new FormatException($"--peer-http must not name this node ({id})");
             isolation ??= "2pl";
             if (isolation is not ("2pl" or "read-committed" or "serial"))
                 throw new FormatException($"--system 2pc needs a lock-based --isolation (2pl, read-committed or serial), got '{isolation}'");
         }
-        else
+        else if (!HttpPeerSystems.Contains(system))
         {
             foreach (var other in peerHttp.Keys)
             {
@@ -140,6 +215,17 @@ internal sealed record NodeOptions(
             UnsafeHeuristic = unsafeHeuristic,
             HeuristicTimeoutMs = heuristicTimeoutMs,
             TestCrash = testCrash,
+            Replication = replication,
+            Reads = reads,
+            Failover = failover,
+            FailoverTimeoutMs = failoverTimeoutMs,
+            InitialLeader = initialLeader,
+            Conflicts = conflicts,
+            N = n,
+            W = w,
+            R = r,
+            SloppyQuorum = sloppyQuorum,
+            ReadRepair = readRepair,
         };
     }
 
@@ -151,6 +237,12 @@ internal sealed record NodeOptions(
         if (!peers.TryAdd(peerId, ParseEndPoint(option, value[(eq + 1)..])))
             throw new FormatException($"{option}: peer {peerId} given twice");
     }
+
+    private static string OneOf(string option, string value, params string[] allowed) =>
+        allowed.Contains(value) ? value : throw new FormatException($"{option} must be {string.Join(", ", allowed[..^1])} or {allowed[^1]}, got '{value}'");
+
+    private static int Positive(string option, string value) =>
+        ParseInt(option, value) is > 0 and var v ? v : throw new FormatException($"{option} must be positive, got '{value}'");
 
     private static int ParseInt(string option, string value) =>
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)

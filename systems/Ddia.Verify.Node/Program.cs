@@ -28,6 +28,14 @@ if (options.System == "2pc")
     return 0;
 }
 
+// Replication (DDIA ch. 5): nodes talk over their HTTP endpoints; each system's app runs until the process stops.
+switch (options.System)
+{
+    case "leader": return await Ddia.Verify.Node.Leader.LeaderApp.RunAsync(options).ConfigureAwait(false);
+    case "multi-leader": return await Ddia.Verify.Node.MultiLeader.MultiLeaderApp.RunAsync(options).ConfigureAwait(false);
+    case "leaderless": return await Ddia.Verify.Node.Leaderless.LeaderlessApp.RunAsync(options).ConfigureAwait(false);
+}
+
 await using var host = new RaftHost(options);
 var app = HttpApi.Build(options, host);
 host.Start();

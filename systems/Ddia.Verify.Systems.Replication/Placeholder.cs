@@ -1,0 +1,4 @@
+namespace Ddia.Verify.Systems.Replication;
+
+/// <summary>Removed when the first real type lands.</summary>
+internal static class Placeholder;
