@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Text;
 using Ddia.Verify.Checkers;
 using Ddia.Verify.Harness.Compose;
 using Ddia.Verify.Harness.Run;
@@ -9,7 +11,8 @@ namespace Ddia.Verify.Harness.Cli;
 
 /// <summary>
 /// <c>ddia-verify campaign</c>: the default campaign (<see cref="DefaultCampaign"/>), one run after another, then a
-/// table of run, expectation (verdict and the anomalies it must and must not find), what it got, and report. Exit 0
+/// table of run, system, configuration, workload, faults, expectation (verdict and the anomalies it must and must not
+/// find), what it got, and report, on the terminal and as Markdown in <c>STORE/campaign.md</c> (README's table). Exit 0
 /// when every run got what it expected, 1 otherwise, 130 when interrupted.
 /// </summary>
 internal static class CampaignCommand
@@ -20,7 +23,7 @@ internal static class CampaignCommand
         var seed = new Option<ulong?>("--seed") { Description = "Seed of the first run (the others use the next seeds)" };
         var nodeProgram = new Option<string?>("--node-program") { Description = "Path to ddia-node.dll (./ddia-verify sets it)" };
         var only = new Option<string?>("--only") { Description = "Run only the campaign run of this name or, when none has it, those whose name contains it" };
-        var command = new Command("campaign", "Run the default campaign: Raft and its lock service, correct and textbook-broken, under faults.")
+        var command = new Command("campaign", "Run the default campaign: every reference system, correct and textbook-broken, under faults; the table also goes to STORE/campaign.md.")
         {
             store, seed, nodeProgram, only,
         };
@@ -52,18 +55,12 @@ internal static class CampaignCommand
                 if (outcome.Status == "interrupted") break;
             }
 
-            var table = new Table().Border(TableBorder.Rounded).Title("[bold]campaign[/]");
-            table.AddColumns("run", "expected", "got", "", "report");
-            foreach (var (run, outcome, mismatch, report) in rows)
-            {
-                var gotText = outcome.Result is { } r ? $"[{VerdictTable.Colour(r.Validity)}]{r.Validity.Name()}[/]" : "-";
-                if (outcome.Result is { Anomalies.IsEmpty: false } found)
-                    gotText += ": " + Markup.Escape(string.Join(", ", found.Anomalies.Select(a => a.Kind).Distinct().Order(StringComparer.Ordinal).Take(6)));
-                if (outcome.Status != "ok") gotText += $" ({Markup.Escape(outcome.Status)})";
-                table.AddRow(Markup.Escape(run.Name), Markup.Escape(run.Expectation), gotText,
-                    mismatch is null ? "[green]as expected[/]" : $"[red]NOT as expected[/]: {Markup.Escape(mismatch)}", Markup.Escape(report));
-            }
-            console.Write(table);
+            var lines = rows.Select(r => CampaignLine.Of(r.Run, r.Outcome, r.Mismatch, r.Report)).ToList();
+            console.Write(CampaignLine.Table(lines));
+            var markdown = Path.Combine(parse.GetValue(store)!, "campaign.md");
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(markdown))!);
+            File.WriteAllText(markdown, CampaignLine.Markdown(lines));
+            console.MarkupLine($"table as Markdown: [blue]{Markup.Escape(markdown)}[/]");
             if (rows.Any(r => r.Outcome.Status == "interrupted")) return RunCommand.Interrupted;
             return rows.Count == runs.Count && rows.All(r => r.Mismatch is null) ? 0 : ExitCodes.Invalid;
         });
@@ -77,5 +74,52 @@ internal static class CampaignCommand
         if (only is null) return runs;
         var exact = runs.Where(r => r.Name == only).ToList();
         return exact.Count > 0 ? exact : runs.Where(r => r.Name.Contains(only, StringComparison.Ordinal));
+    }
+}
+
+/// <summary>One row of the campaign table: configuration × faults → expected and got, as plain text.</summary>
+internal sealed record CampaignLine(
+    string Run, string System, string Configuration, string Workload, string Faults, string Expected, Validity? Verdict, string Got, string? Mismatch, string Report)
+{
+    public static CampaignLine Of(CampaignRun run, RunOutcome outcome, string? mismatch, string report)
+    {
+        var o = run.Options;
+        var got = outcome.Result is { } r ? r.Validity.Name() : "-";
+        if (outcome.Result is { Anomalies.IsEmpty: false } found)
+            got += ": " + string.Join(", ", found.Anomalies.Select(a => a.Kind).Distinct().Order(StringComparer.Ordinal).Take(6));
+        if (outcome.Status != "ok") got += $" ({outcome.Status})";
+        var faults = o.Nemesis.IsDefaultOrEmpty ? "none" : string.Join(", ", o.Nemesis);
+        if (!o.Partitions.IsDefaultOrEmpty) faults += $" ({string.Join(", ", o.Partitions)} partitions)";
+        if (o.Scenario is { } scenario) faults += $" ({scenario} scenario)";
+        return new(run.Name, o.System, o.Configuration, o.Workload, faults, run.Expectation, outcome.Result?.Validity, got, mismatch, report);
+    }
+
+    public static Table Table(IEnumerable<CampaignLine> lines)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("[bold]campaign[/]");
+        table.AddColumns("run", "system", "configuration", "workload", "faults", "expected", "got", "", "report");
+        foreach (var l in lines)
+        {
+            var got = l.Verdict is { } v ? $"[{VerdictTable.Colour(v)}]{Markup.Escape(l.Got)}[/]" : Markup.Escape(l.Got);
+            table.AddRow(Markup.Escape(l.Run), Markup.Escape(l.System), Markup.Escape(l.Configuration), Markup.Escape(l.Workload), Markup.Escape(l.Faults),
+                Markup.Escape(l.Expected), got, l.Mismatch is null ? "[green]as expected[/]" : $"[red]NOT as expected[/]: {Markup.Escape(l.Mismatch)}",
+                Markup.Escape(l.Report));
+        }
+        return table;
+    }
+
+    /// <summary>The same table in Markdown, without the report paths (they are this machine's).</summary>
+    public static string Markdown(IEnumerable<CampaignLine> lines)
+    {
+        static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);
+        var sb = new StringBuilder();
+        sb.AppendLine("| run | system | configuration | workload | faults | expected | got | |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|");
+        foreach (var l in lines)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture,
+                $"| {Cell(l.Run)} | {Cell(l.System)} | {Cell(l.Configuration)} | {Cell(l.Workload)} | {Cell(l.Faults)} | {Cell(l.Expected)} | {Cell(l.Got)} | {(l.Mismatch is null ? "as expected" : "NOT as expected: " + Cell(l.Mismatch))} |");
+        }
+        return sb.ToString();
     }
 }

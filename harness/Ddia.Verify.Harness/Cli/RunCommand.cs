@@ -20,13 +20,23 @@ internal static class RunCommand
 
     public static Command Create(TextWriter stdout)
     {
-        var system = new Option<string>("--system") { Description = "System under test: raft, txn (a transactional store on the first node) or 2pc (hash partitions over every node, two-phase commit)", DefaultValueFactory = _ => "raft" };
+        var system = new Option<string>("--system") { Description = "System under test: raft, txn (a transactional store on the first node), 2pc (hash partitions over every node, two-phase commit), leader (single-leader replication), multi-leader or leaderless (Dynamo-style quorums)", DefaultValueFactory = _ => "raft" };
         var isolation = new Option<string?>("--isolation") { Description = "txn: read-committed, snapshot, serializable (SSI, the default), 2pl or serial; 2pc: read-committed, 2pl (the default) or serial" };
         var unsafeHeuristic = new Option<bool>("--unsafe-heuristic") { Description = "2pc: participants decide alone after a timeout and the coordinator does not log its decision first (breaks atomicity)" };
+        var replication = new Option<string>("--replication") { Description = "leader: sync (every follower acks a write), semi-sync (one follower) or async (the leader alone)", DefaultValueFactory = _ => "sync" };
+        var reads = new Option<string>("--reads") { Description = "leader: reads from the leader only, or from any node's own copy", DefaultValueFactory = _ => "leader" };
+        var failover = new Option<string>("--failover") { Description = "leader: off, or naive (elect the reachable node with the longest log, without fencing the old leader)", DefaultValueFactory = _ => "off" };
+        var conflicts = new Option<string>("--conflicts") { Description = "multi-leader, leaderless: lww (last write wins by wall clock) or version-vectors (concurrent writes kept as siblings)", DefaultValueFactory = _ => "version-vectors" };
+        var n = new Option<int?>("--n") { Description = "leaderless: replicas per key (default: every node)" };
+        var w = new Option<int?>("--w") { Description = "leaderless: replicas that must ack a write (default: a majority of n)" };
+        var r = new Option<int?>("--r") { Description = "leaderless: replicas a read waits for (default: a majority of n)" };
+        var sloppyQuorum = new Option<bool>("--sloppy-quorum") { Description = "leaderless: writes that miss their home replicas go to other nodes with a hint (hinted handoff)" };
+        var readRepair = new Option<string>("--read-repair") { Description = "leaderless: on or off", DefaultValueFactory = _ => "on" };
+        var partitions = new Option<string?>("--partitions") { Description = "Partition shapes, comma-separated: one, halves, majorities-ring, bridge, primaries (default: all)" };
         var models = new Option<string?>("--consistency-models") { Description = "txn list-append, rw-register: models the history must satisfy, comma-separated (default strict-serializable)" };
         var readMode = new Option<string>("--read-mode") { Description = "Raft reads: log, index (ReadIndex) or lease (leader lease; unsafe under clock skew)", DefaultValueFactory = _ => "log" };
         var fencing = new Option<string>("--fencing") { Description = "Lock service storage fencing tokens: on or off", DefaultValueFactory = _ => "on" };
-        var workload = new Option<string>("--workload") { Description = "raft: register (read/write/cas on independent keys) or lock (acquire, fenced write, release); txn: list-append, rw-register, bank or on-call", DefaultValueFactory = _ => "register" };
+        var workload = new Option<string>("--workload") { Description = "raft: register (read/write/cas on independent keys) or lock (acquire, fenced write, release); txn, 2pc: list-append, rw-register, bank or on-call; leader, multi-leader, leaderless: register, set or counter", DefaultValueFactory = _ => "register" };
         var nemesis = new Option<string>("--nemesis") { Description = "Faults, comma-separated: partition, pause, kill, crash (2pc: kill -9 between commit messages), clock, loss; 'none' for none", DefaultValueFactory = _ => "none" };
         var scenario = new Option<string?>("--scenario") { Description = "A targeted fault schedule instead of random faults: leader-lease" };
         var interval = new Option<double>("--nemesis-interval") { Description = "Mean seconds between fault operations", DefaultValueFactory = _ => 5 };
@@ -43,7 +53,7 @@ internal static class RunCommand
         var loopback = new Option<bool>("--loopback") { Description = "Loopback addresses, no network namespaces (no partitions or loss); the default without root" };
         var command = new Command("run", "Run a test on a real local cluster: start the nodes, inject faults, record the history, check it, write the report.")
         {
-            system, isolation, unsafeHeuristic, models, readMode, fencing, workload, nemesis, scenario, interval, nodes, concurrency, timeLimit, rate, readWeight, keyShift, seed, store, nodeProgram, loopback, name,
+            system, isolation, unsafeHeuristic, replication, reads, failover, conflicts, n, w, r, sloppyQuorum, readRepair, partitions, models, readMode, fencing, workload, nemesis, scenario, interval, nodes, concurrency, timeLimit, rate, readWeight, keyShift, seed, store, nodeProgram, loopback, name,
         };
         command.SetAction(parse =>
         {
@@ -52,14 +62,19 @@ internal static class RunCommand
                 System = parse.GetValue(system)!,
                 Isolation = parse.GetValue(isolation),
                 UnsafeHeuristic = parse.GetValue(unsafeHeuristic),
-                ConsistencyModels = parse.GetValue(models) is { } m ? [.. m.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)] : [],
+                Replication = parse.GetValue(replication)!,
+                Reads = parse.GetValue(reads)!,
+                Failover = parse.GetValue(failover)!,
+                Conflicts = parse.GetValue(conflicts)!,
+                N = parse.GetValue(n),
+                W = parse.GetValue(w),
+                R = parse.GetValue(r),
+                SloppyQuorum = parse.GetValue(sloppyQuorum),
+                ReadRepair = OnOff("--read-repair", parse.GetValue(readRepair)!),
+                Partitions = parse.GetValue(partitions) is { } p ? List(p) : [],
+                ConsistencyModels = parse.GetValue(models) is { } m ? List(m) : [],
                 ReadMode = parse.GetValue(readMode)!,
-                Fencing = parse.GetValue(fencing) switch
-                {
-                    "on" => true,
-                    "off" => false,
-                    var other => throw new UsageException($"--fencing: must be on or off, got '{other}'"),
-                },
+                Fencing = OnOff("--fencing", parse.GetValue(fencing)!),
                 Workload = parse.GetValue(workload)!,
                 Nemesis = ParseFaults(parse.GetValue(nemesis)!),
                 Scenario = parse.GetValue(scenario),
@@ -120,8 +135,16 @@ internal static class RunCommand
         return outcome;
     }
 
-    private static ImmutableArray<string> ParseFaults(string text) =>
-        text is "" or "none" ? [] : [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+    private static ImmutableArray<string> ParseFaults(string text) => text is "" or "none" ? [] : List(text);
+
+    private static ImmutableArray<string> List(string text) => [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+
+    private static bool OnOff(string option, string value) => value switch
+    {
+        "on" => true,
+        "off" => false,
+        _ => throw new UsageException($"{option}: must be on or off, got '{value}'"),
+    };
 
     private static double Positive(string option, double value) =>
         value > 0 && double.IsFinite(value) ? value : throw new UsageException($"{option}: must be a positive number");

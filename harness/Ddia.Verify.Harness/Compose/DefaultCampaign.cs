@@ -69,7 +69,38 @@ public static class DefaultCampaign
         TwoPc("2pc-bank-unsafe-heuristic", unsafeHeuristic: true, ["crash"], seed + 16, Validity.Invalid,
             "the same crashes, but the coordinator logged nothing and the participant left in doubt rolls back alone: a transfer half applied changes the total",
             finds: ["wrong-total"]),
+        Replicated("leader-sync", new RunOptions { System = "leader", Replication = "sync", Reads = "leader", Workload = "register", Nemesis = ["partition", "pause", "kill"] },
+            seed + 17, Validity.Valid, "every follower has a write before it is acknowledged, reads go to the one leader and it never changes: linearizable"),
+        Replicated("leader-async-follower-reads", new RunOptions { System = "leader", Replication = "async", Reads = "any", Workload = "register", ReadWeight = 4, Nemesis = ["partition"] },
+            seed + 18, Validity.Invalid, "followers serve reads from their own copy, which lags the leader (for as long as a partition lasts): stale reads"),
+        Replicated("leader-async-failover", new RunOptions { System = "leader", Replication = "async", Failover = "naive", Workload = "set", Nemesis = ["partition"], Partitions = ["primaries"] },
+            seed + 19, Validity.Invalid, "the cut-off leader keeps acknowledging writes while the others elect a new one; when the partition heals it steps down and its writes are discarded: lost acknowledged adds",
+            finds: ["lost"]),
+        Replicated("leaderless-quorum", new RunOptions { System = "leaderless", N = 3, W = 2, R = 2, Conflicts = "version-vectors", Workload = "set", Nemesis = ["partition", "kill"] },
+            seed + 20, Validity.Valid, "w + r > n and version vectors: every read overlaps every acknowledged write, and concurrent adds are kept as siblings and merged: no lost adds",
+            neverFinds: ["lost", "unexpected"]),
+        Replicated("leaderless-weak-quorum", new RunOptions { System = "leaderless", N = 3, W = 1, R = 1, Conflicts = "lww", Workload = "register", ReadWeight = 4, Nemesis = ["partition"] },
+            seed + 21, Validity.Invalid, "w + r <= n: a read can miss every replica that has the latest write: stale reads"),
+        Replicated("leaderless-lww-clock", new RunOptions { System = "leaderless", N = 3, W = 2, R = 2, Conflicts = "lww", Workload = "counter", Nemesis = ["clock"] },
+            seed + 22, Validity.Invalid, "last write wins by wall clock: a node whose clock is behind writes increments that lose to older ones, and concurrent increments overwrite each other: lost increments",
+            finds: ["out-of-bounds"]),
+        Replicated("multi-leader-lww", new RunOptions { System = "multi-leader", Conflicts = "lww", Workload = "set", Nemesis = ["partition"] },
+            seed + 23, Validity.Invalid, "every node takes writes and the one with the latest timestamp wins: adds made concurrently on other nodes are silently dropped",
+            finds: ["lost"]),
+        Replicated("multi-leader-version-vectors", new RunOptions { System = "multi-leader", Conflicts = "version-vectors", Workload = "set", Nemesis = ["partition"] },
+            seed + 24, Validity.Valid, "concurrent writes on different nodes are kept as siblings and the next add merges them: no lost adds",
+            neverFinds: ["lost", "unexpected"]),
     ];
+
+    /// <summary>A replication system of DDIA chapter 5 (<paramref name="options"/> says which, with what knobs, workload
+    /// and faults) for 12 s, a fault every 3 s on average.</summary>
+    private static CampaignRun Replicated(
+        string name, RunOptions options, ulong seed, Validity expected, string why, string[]? finds = null, string[]? neverFinds = null) =>
+        new(name, options with { NemesisInterval = 3, TimeLimit = TimeSpan.FromSeconds(12), Seed = seed }, expected, why)
+        {
+            Finds = [.. finds ?? []],
+            NeverFinds = [.. neverFinds ?? []],
+        };
 
     /// <summary>Bank transfers over ddia-node's two-phase commit (accounts hash-partitioned over three nodes, each client
     /// coordinated by its own node) under kill -9 and pauses of one node at a time, or crashes of a coordinator between

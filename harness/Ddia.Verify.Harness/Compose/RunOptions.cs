@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Globalization;
 
 namespace Ddia.Verify.Harness.Compose;
 
@@ -16,7 +17,37 @@ public sealed record RunOptions
     /// <summary>Whether the lock service's storage rejects writes with old fencing tokens.</summary>
     public bool Fencing { get; init; } = true;
 
-    /// <summary>raft: register or lock; txn and 2pc: list-append, rw-register, bank or on-call.</summary>
+    /// <summary>leader: when the leader acknowledges a write: sync (every follower has it), semi-sync (one follower
+    /// has), async (its own log has).</summary>
+    public string Replication { get; init; } = "sync";
+
+    /// <summary>leader: who serves reads: leader, or any node from its own copy.</summary>
+    public string Reads { get; init; } = "leader";
+
+    /// <summary>leader: off, or naive (followers elect the reachable node with the longest log; nothing fences the old leader).</summary>
+    public string Failover { get; init; } = "off";
+
+    /// <summary>multi-leader, leaderless: lww (last write wins by the writer's wall clock) or version-vectors (siblings).</summary>
+    public string Conflicts { get; init; } = "version-vectors";
+
+    /// <summary>leaderless: replicas per key (null: every node), write and read quorums (null: a majority of N).</summary>
+    public int? N { get; init; }
+
+    public int? W { get; init; }
+
+    public int? R { get; init; }
+
+    /// <summary>leaderless: writes that miss their home replicas go to other nodes with a hint (hinted handoff).</summary>
+    public bool SloppyQuorum { get; init; }
+
+    /// <summary>leaderless: reads write the newest versions back to stale replicas.</summary>
+    public bool ReadRepair { get; init; } = true;
+
+    /// <summary>Partition shapes to draw from (one, halves, majorities-ring, bridge, primaries); empty: all of them.</summary>
+    public ImmutableArray<string> Partitions { get; init; } = [];
+
+    /// <summary>raft: register or lock; txn and 2pc: list-append, rw-register, bank or on-call; leader, multi-leader and
+    /// leaderless: register, set or counter.</summary>
     public string Workload { get; init; } = "register";
 
     /// <summary>txn, 2pc: the store's isolation level (read-committed, snapshot, serializable, 2pl, serial); null: the
@@ -76,7 +107,20 @@ public sealed record RunOptions
 
     public string TestName => Name ?? string.Join('-', new[]
     {
-        System, Workload, System == "raft" && Workload == "register" ? ReadMode : null, System is "txn" or "2pc" ? IsolationLevel : null, UnsafeHeuristic ? "unsafe-heuristic" : null, Workload == "lock" ? (Fencing ? "fenced" : "unfenced") : null,
+        System, Workload, Configuration.Replace(", ", "-", StringComparison.Ordinal).Replace(' ', '-'),
         Nemesis.IsDefaultOrEmpty ? "no-faults" : string.Join('+', Nemesis),
-    }.Where(p => p is not null));
+    }.Where(p => p.Length > 0));
+
+    /// <summary>The system's knobs in a few words ("async, reads any, failover naive"; "n=3 w=2 r=2, lww").</summary>
+    public string Configuration => System switch
+    {
+        "raft" => Workload == "lock" ? (Fencing ? "fenced" : "unfenced") : ReadMode + " reads",
+        "txn" or "2pc" => IsolationLevel + (UnsafeHeuristic ? ", unsafe heuristic" : ""),
+        "leader" => $"{Replication}, reads {Reads}, failover {Failover}",
+        "multi-leader" => Conflicts,
+        "leaderless" => string.Create(CultureInfo.InvariantCulture,
+            $"n={N?.ToString(CultureInfo.InvariantCulture) ?? "all"} w={W?.ToString(CultureInfo.InvariantCulture) ?? "majority"} r={R?.ToString(CultureInfo.InvariantCulture) ?? "majority"}, {Conflicts}")
+            + (SloppyQuorum ? ", sloppy quorum" : "") + (ReadRepair ? "" : ", no read repair"),
+        _ => "",
+    };
 }

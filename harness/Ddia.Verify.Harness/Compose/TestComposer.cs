@@ -8,11 +8,15 @@ using Ddia.Verify.Harness.Run;
 using Ddia.Verify.History;
 using Ddia.Verify.Nemesis;
 using Ddia.Verify.Nemesis.Packages;
+using Ddia.Verify.Nemesis.Partitions;
 using Ddia.Verify.Systems.Adapters.Raft;
+using Ddia.Verify.Systems.Adapters.Replication;
 using Ddia.Verify.Systems.Adapters.Txn;
 using Ddia.Verify.Workloads;
 using Ddia.Verify.Workloads.Lock;
+using Ddia.Verify.Workloads.Counter;
 using Ddia.Verify.Workloads.Register;
+using Ddia.Verify.Workloads.Set;
 using Ddia.Verify.Workloads.Transactions;
 
 namespace Ddia.Verify.Harness.Compose;
@@ -24,6 +28,9 @@ namespace Ddia.Verify.Harness.Compose;
 /// </summary>
 public static class TestComposer
 {
+    /// <summary>The systems <c>--system</c> takes.</summary>
+    public static readonly IReadOnlyList<string> Systems = ["raft", "txn", "2pc", "leader", "multi-leader", "leaderless"];
+
     /// <summary>The reference node's HTTP port, where clients and the clock nemesis talk to it.</summary>
     private const int HttpPort = 8080;
 
@@ -35,7 +42,8 @@ public static class TestComposer
     public static TestSpec Compose(RunOptions options, out IReadOnlyList<string> unavailable)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.System is not ("raft" or "txn" or "2pc")) throw new UsageException($"--system: unknown system '{options.System}' (supported: raft, txn, 2pc)");
+        if (!Systems.Contains(options.System))
+            throw new UsageException($"--system: unknown system '{options.System}' (supported: {string.Join(", ", Systems)})");
         if (options.UnsafeHeuristic && options.System != "2pc") throw new UsageException("--unsafe-heuristic: only for --system 2pc");
         if (options.Environment != "local") throw new UsageException($"--env: unknown environment '{options.Environment}' (supported: local)");
         if (options.Nodes is < 1 or > LocalEnvironment.MaxNodes) throw new UsageException($"--nodes: must be 1..{LocalEnvironment.MaxNodes}");
@@ -46,7 +54,12 @@ public static class TestComposer
             ?? throw new UsageException("the node program is unknown: pass --node-program PATH/ddia-node.dll, or run through ./ddia-verify");
         if (!File.Exists(program)) throw new UsageException($"--node-program: {program} does not exist (run 'make build')");
 
-        var (db, workload, client) = options.System == "raft" ? RaftSystem(options, program) : TxnSystem(options, program);
+        var (db, workload, client) = options.System switch
+        {
+            "raft" => RaftSystem(options, program),
+            "txn" or "2pc" => TxnSystem(options, program),
+            _ => ReplicationSystem(options, program),
+        };
         var faults = options.Nemesis.IsDefault ? [] : options.Nemesis;
         NemesisPackage package;
         try
@@ -54,6 +67,7 @@ public static class TestComposer
             package = NemesisPackages.For(new NemesisOptions
             {
                 Faults = faults,
+                Partitions = options.Partitions.IsDefaultOrEmpty ? [.. PartitionKinds.All] : [.. options.Partitions.Select(ParsePartition)],
                 Interval = TimeSpan.FromSeconds(options.NemesisInterval),
                 Db = db,
                 Capabilities = options.Loopback ? RemoteCapabilities.Exec | RemoteCapabilities.Signals : LocalCapabilities(),
@@ -104,11 +118,10 @@ public static class TestComposer
             Options = ImmutableDictionary.CreateRange(new Dictionary<string, string>
             {
                 ["system"] = options.System,
-                [options.System == "raft" ? "read mode" : "isolation"] = options.System == "raft" ? options.ReadMode : options.IsolationLevel,
-                ["unsafe heuristic"] = options.UnsafeHeuristic ? "on" : "off",
-                ["fencing"] = options.Fencing ? "on" : "off",
+                ["configuration"] = options.Configuration,
                 ["workload"] = workload.Name,
                 ["nemesis"] = faults.IsEmpty ? "none" : string.Join(",", faults),
+                ["partitions"] = options.Partitions.IsDefaultOrEmpty ? "all" : string.Join(",", options.Partitions),
                 ["scenario"] = options.Scenario ?? "random",
                 ["nemesis interval"] = string.Create(CultureInfo.InvariantCulture, $"{options.NemesisInterval} s"),
                 ["read weight"] = options.ReadWeight.ToString(CultureInfo.InvariantCulture),
@@ -175,6 +188,65 @@ public static class TestComposer
         catch (ArgumentException e)
         {
             throw new UsageException($"--consistency-models: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// DDIA chapter 5's replication systems, every node running: one leader (sync, semi-sync or async; reads from the
+    /// leader or any node; naive failover or none), multi-leader, or leaderless quorums; with the register (linearizable),
+    /// set (adds and reads: lost and, for the single leader, stale elements) or counter (read-modify-write increments)
+    /// workload. Sets are judged as Jepsen's set-full judges them: stale reads break only the single leader's promise,
+    /// the others promise eventual consistency, so there only lost and unexpected elements count.
+    /// </summary>
+    private static (Abstractions.IDb Db, Workload Workload, IClient Client) ReplicationSystem(RunOptions options, string program)
+    {
+        ReplicationDb db;
+        try
+        {
+            db = new ReplicationDb(new ReplicationDbOptions
+            {
+                System = options.System,
+                NodeProgram = Path.GetFullPath(program),
+                HttpPort = HttpPort,
+                Replication = options.Replication,
+                Reads = options.Reads,
+                Failover = options.Failover,
+                Conflicts = options.Conflicts,
+                N = options.N,
+                W = options.W,
+                R = options.R,
+                SloppyQuorum = options.SloppyQuorum,
+                ReadRepair = options.ReadRepair,
+            });
+        }
+        catch (System.ComponentModel.DataAnnotations.ValidationException e)
+        {
+            throw new UsageException($"--system {options.System}: {e.Message}");
+        }
+        var client = db.Options.ClientOptions;
+        return options.Workload switch
+        {
+            "register" => (db, RegisterWorkload.IndependentKeys(new RegisterOptions
+            {
+                ThreadsPerKey = Math.Min(5, options.Concurrency),
+                ReadWeight = options.ReadWeight,
+                CasWeight = options.System == "leader" ? 1 : 0,   // compare-and-set needs one copy that decides
+            }), new ReplicationClient(client with { Workload = "register" })),
+            "set" => (db, SetWorkload.Create(new SetOptions { Linearizable = options.System == "leader" }), new ReplicationClient(client with { Workload = "set" })),
+            "counter" => (db, CounterWorkload.Create(new CounterOptions()), new ReplicationClient(client with { Workload = "counter" })),
+            _ => throw new UsageException($"--workload: unknown workload '{options.Workload}' for {options.System} (supported: register, set, counter)"),
+        };
+    }
+
+    private static PartitionKind ParsePartition(string name)
+    {
+        try
+        {
+            return PartitionKinds.Parse(name);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"--partitions: {e.Message}");
         }
     }
 
