@@ -48,8 +48,9 @@ public sealed class ReplicationClient : ClusterClient
         var connection = Connection;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         deadline.CancelAfter(options.RequestTimeout);
-        // Every request of one op goes to the same node: a read-modify-write puts where it got.
-        var isRead = invocation.F == RegisterOps.Read;
+        // Every request of one op goes to the same node: a read-modify-write puts where it got. All three workloads
+        // call their reads "read"; adds, writes and cas go where the writes go (after the leader, if one was named).
+        var isRead = invocation.F is RegisterOps.Read or SetOps.Read or CounterOps.Read;
         var node = isRead && options.ReadsFromOwnNode ? home! : connection.Target!;
         var kv = new Kv(connection, node, deadline.Token, cancellation);
         return options.Workload switch
