@@ -186,4 +186,62 @@ public sealed class SetCheckerTests
             Assert.Equal(Validity.Invalid, result.Validity);
             Assert.Contains(result.Anomalies, a => a.Kind is "lost" or "stale");
         }, iter: 300);
+
+    private static CheckResult CheckEventual(HistoryList h) => new SetChecker(linearizable: false).Check(h, new CheckOptions());
+
+    [Fact]
+    public void Check_NotLinearizable_ReportsAStaleReadButStaysValid()
+    {
+        var h = Histories.Parse("p0 add(1) [0,10] | p1 read->[] [20,30] | p1 read->[1] [40,50]");
+
+        var r = CheckEventual(h);
+
+        Assert.Equal(Validity.Valid, r.Validity);
+        Assert.Null(r.Error);
+        Assert.Equal("stale", Assert.Single(r.Anomalies).Kind);
+        Assert.Equal(1, Detail(r).Counts[SetOutcome.Stale]);
+        Assert.Equal(Validity.Invalid, Check(h).Validity);
+        Assert.False(new SetChecker(linearizable: false).Linearizable);
+        Assert.True(new SetChecker().Linearizable);
+    }
+
+    [Theory]
+    [InlineData("p0 add(1) [0,10] | p0 add(2) [11,20] | p1 read->[] [30,40] | p1 read->[1] [50,60]", "lost")]
+    [InlineData("p0 add(1) [0,10] | p1 read->[] [20,30] | p1 read->[1 9] [40,50]", "unexpected")]
+    public void Check_NotLinearizable_LostAndUnexpectedElementsAreStillInvalid(string history, string kind)
+    {
+        var r = CheckEventual(Histories.Parse(history));
+
+        Assert.Equal(Validity.Invalid, r.Validity);
+        Assert.Contains(r.Anomalies, a => a.Kind == kind);
+        Assert.Contains(r.Anomalies, a => a.Kind == "stale");
+    }
+
+    [Fact]
+    public void Check_BothModes_FindTheSameAnomalies_AndDifferOnlyWhenStaleIsAllThereIs() =>
+        Gen.Select(Gen.Int, Gen.Int[1, 6], Gen.Int[5, 60], Gen.Int[0, 1000], Gen.Int[0, 3]).Sample((seed, processes, ops, pick, drops) =>
+        {
+            // A correct set's history with up to three elements dropped from reads: stale when a later read shows
+            // them again, lost when the last read misses them.
+            var h = Histories.Simulate(set: true, seed, processes, ops, 0.1);
+            var all = h.ToArray();
+            var reads = Enumerable.Range(0, h.Count).Where(i => h[i].IsInvoke && h[i].F == "read" && h.OutcomeOf(i) == OpType.Ok)
+                .Select(h.CompletionOf).Where(c => all[c].Value.Items.Length > 0).ToList();
+            for (var d = 0; d < drops && reads.Count > 0; d++)
+            {
+                var c = reads[(pick + d * 7) % reads.Count];
+                var items = all[c].Value.Items;
+                if (items.Length > 0) all[c] = all[c] with { Value = Value.List(items.RemoveAt((pick + d) % items.Length)) };
+            }
+            var mutated = new HistoryList(all);
+
+            var strict = Check(mutated);
+            var eventual = CheckEventual(mutated);
+
+            Assert.Equal(strict.Anomalies.Select(a => (a.Kind, a.Explanation)), eventual.Anomalies.Select(a => (a.Kind, a.Explanation)));
+            Assert.Equal(Detail(strict).Counts, Detail(eventual).Counts);
+            var breaking = eventual.Anomalies.Any(a => a.Kind != "stale");
+            Assert.Equal(breaking, eventual.Validity == Validity.Invalid);
+            if (strict.Validity != Validity.Invalid) Assert.Equal(strict.Validity, eventual.Validity);
+        }, iter: 300);
 }

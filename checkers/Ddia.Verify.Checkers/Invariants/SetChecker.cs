@@ -20,16 +20,24 @@ namespace Ddia.Verify.Checkers.Invariants;
 /// read shows it, else <c>Unconfirmed</c>; one that only failed is <c>Failed</c>. An element in a read
 /// that completed before any ok or info add of it was invoked is <c>unexpected</c> (failed adds never
 /// happened). Anomaly kinds <c>lost</c>, <c>stale</c>, <c>unexpected</c>; each makes the result
-/// Invalid (a stale read breaks linearizability for a set). With adds but no ok read, or no
+/// Invalid (a stale read breaks linearizability for a set), except <c>stale</c> when the checker is built
+/// with <c>linearizable: false</c> (Jepsen's set-full with <c>:linearizable? false</c>, for eventually
+/// consistent systems): stale elements are then still counted, listed and reported as an anomaly, but
+/// only lost and unexpected elements make the result Invalid. With adds but no ok read, or no
 /// acknowledged add that a later read could check, the result is Unknown. Detail:
 /// <see cref="SetResult"/>. A read whose value is not a list or set is reported (Unknown) and skipped.
 /// </summary>
-public sealed class SetChecker : IChecker
+/// <param name="linearizable">Whether the set must be linearizable: a stale read then makes the result Invalid. False
+/// for eventually consistent systems, where a read may miss a recent add and see it later. The default value is true.</param>
+public sealed class SetChecker(bool linearizable = true) : IChecker
 {
     /// <summary>How many elements of each outcome the Detail lists (counts are always complete).</summary>
     public const int ListCap = 32;
 
     public string Name => "set";
+
+    /// <summary>Whether a stale read makes the result Invalid (see the constructor).</summary>
+    public bool Linearizable => linearizable;
 
     private sealed class Element
     {
@@ -169,7 +177,9 @@ public sealed class SetChecker : IChecker
             Enum.GetValues<SetOutcome>().ToImmutableDictionary(o => o, o => Of(o).Take(ListCap).ToImmutableArray()),
             [.. unexpected.Take(ListCap)]);
         var undecided = checkedAcks == 0 ? "no acknowledged add was followed by a read" : null;
-        return new CheckResult(Name, Calls.Verdict(anomalies.Count, problems, checkedAcks > 0), anomalies.ToImmutable())
+        // Eventually consistent: stale reads are reported, but only a lost or unexpected element breaks the set.
+        var invalidating = linearizable ? anomalies.Count : anomalies.Count(a => a.Kind != InvariantAnomalies.Stale);
+        return new CheckResult(Name, Calls.Verdict(invalidating, problems, checkedAcks > 0), anomalies.ToImmutable())
         {
             Detail = detail,
             Error = anomalies.Count > 0 ? Calls.Error(problems, null) : Calls.Error(problems, undecided),
