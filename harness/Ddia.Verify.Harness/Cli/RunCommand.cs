@@ -83,7 +83,7 @@ internal static class RunCommand
                 Concurrency = parse.GetValue(concurrency),
                 TimeLimit = TimeSpan.FromSeconds(Positive("--time-limit", parse.GetValue(timeLimit))),
                 Rate = parse.GetValue(rate),
-                ReadWeight = parse.GetValue(readWeight) is >= 0 and var w ? w : throw new UsageException("--read-weight: must be 0 or more"),
+                ReadWeight = parse.GetValue(readWeight) is >= 0 and var weight ? weight : throw new UsageException("--read-weight: must be 0 or more"),
                 TxnsPerKeyShift = parse.GetValue(keyShift) is >= 1 and var k ? k : throw new UsageException("--txns-per-key-shift: must be at least 1"),
                 Seed = parse.GetValue(seed) ?? (ulong)Random.Shared.NextInt64(),
                 Store = parse.GetValue(store)!,

@@ -224,6 +224,8 @@ public static class TestComposer
             throw new UsageException($"--system {options.System}: {e.Message}");
         }
         var client = db.Options.ClientOptions;
+        var set = new SetOptions { Linearizable = options.System == "leader" };
+        var counter = new CounterOptions();
         return options.Workload switch
         {
             "register" => (db, RegisterWorkload.IndependentKeys(new RegisterOptions
@@ -231,9 +233,9 @@ public static class TestComposer
                 ThreadsPerKey = Math.Min(5, options.Concurrency),
                 ReadWeight = options.ReadWeight,
                 CasWeight = options.System == "leader" ? 1 : 0,   // compare-and-set needs one copy that decides
-            }), new ReplicationClient(client with { Workload = "register" })),
-            "set" => (db, SetWorkload.Create(new SetOptions { Linearizable = options.System == "leader" }), new ReplicationClient(client with { Workload = "set" })),
-            "counter" => (db, CounterWorkload.Create(new CounterOptions()), new ReplicationClient(client with { Workload = "counter" })),
+            }), new ReplicationClient(client)),
+            "set" => (db, SetWorkload.Create(set), new ReplicationClient(client.ForSet(set))),
+            "counter" => (db, CounterWorkload.Create(counter), new ReplicationClient(client.ForCounter(counter))),
             _ => throw new UsageException($"--workload: unknown workload '{options.Workload}' for {options.System} (supported: register, set, counter)"),
         };
     }
