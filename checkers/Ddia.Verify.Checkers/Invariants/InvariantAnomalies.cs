@@ -4,7 +4,7 @@ namespace Ddia.Verify.Checkers.Invariants;
 
 /// <summary>
 /// The anomaly kinds of the invariant checkers, as one table (STYLE G17): kind → the checker that
-/// reports it and what it means. Every one of them makes a result Invalid, except `stale` from a set checker built for
+/// reports it and what it means. Every one of them makes a result Invalid, except <c>stale</c> from a set checker built for
 /// an eventually consistent system (<see cref="SetChecker.Linearizable"/> false), which only reports it.
 /// </summary>
 public static class InvariantAnomalies
