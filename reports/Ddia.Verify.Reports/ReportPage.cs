@@ -240,6 +240,7 @@ internal static class ReportPage
         Link(sb, "history", input.HistoryLink);
         Link(sb, "test.json", input.TestJsonLink);
         Link(sb, "results.json", input.ResultsJsonLink);
+        Link(sb, "node status samples", input.StatusLink);
         foreach (var (name, path) in input.NodeLogs) Link(sb, "log: " + name, path);
         sb.Append("</ul>\n");
     }
