@@ -43,19 +43,29 @@ internal static class ReplicationLag
                 if (!round.Contains(ordered[i].Node, StringComparer.Ordinal)) round.Add(ordered[i].Node);
             }
 
-            var leader = latest.Where(n => n.Value is { IsLeader: true, LastIndex: not null })
-                .MaxBy(n => (n.Value!.Epoch, n.Value.LastIndex!.Value));
+            var (leader, leaderLast) = Leader(latest);
             foreach (var node in round)
             {
-                long? lag = latest[node] is { AppliedIndex: { } applied } && leader.Value is { } l && leader.Key != node
-                    ? l.LastIndex!.Value - applied
-                    : null;
+                long? lag = latest[node] is { AppliedIndex: { } applied } && leader is not null && leader != node ? leaderLast - applied : null;
                 if (!series.TryGetValue(node, out var points)) series[node] = points = [];
                 points.Add(new LagPoint(time, lag));
             }
         }
         return series.Where(s => s.Value.Any(p => p.Entries is not null))
             .ToDictionary(s => s.Key, s => (IReadOnlyList<LagPoint>)s.Value, StringComparer.Ordinal);
+    }
+
+    /// <summary>The node saying it leads in the highest epoch, and its last index; (null, 0) when none does. Of two in one
+    /// epoch (which a correct system never has) the longer log wins, then the first name.</summary>
+    private static (string? Node, long LastIndex) Leader(SortedDictionary<string, NodeState?> latest)
+    {
+        (string? Node, long Epoch, long LastIndex) best = (null, 0, 0);
+        foreach (var (node, state) in latest)
+        {
+            if (state is not { IsLeader: true, LastIndex: { } last }) continue;
+            if (best.Node is null || (state.Epoch, last).CompareTo((best.Epoch, best.LastIndex)) > 0) best = (node, state.Epoch, last);
+        }
+        return (best.Node, best.LastIndex);
     }
 
     /// <summary>The fields the lag needs; null for no answer or an answer that is not a JSON object.</summary>
