@@ -27,27 +27,24 @@ public static class RunReport
         string? plotError = null;
         var timings = input.History is { Count: > 0 } h ? OpTimings.From(h) : null;
         var lag = ReplicationLag.Compute(input.StatusSamples);
-        if (timings is { Ops.Count: > 0 } || lag.Count > 0)
+        try
         {
-            try
+            if (timings is { Ops.Count: > 0 })
             {
-                if (timings is { Ops.Count: > 0 })
-                {
-                    plots.Add(Render(LatencyPlot.Build(timings), runDirectory, "latency", "Latency of each completed client op"));
-                    plots.Add(Render(ThroughputPlot.Build(timings), runDirectory, "throughput", "Completions per second"));
-                }
-                if (lag.Count > 0)
-                {
-                    plots.Add(Render(ReplicationLagPlot.Build(lag, timings), runDirectory, "replication-lag",
-                        "Replication lag: how many log entries each follower had not yet applied, behind the leader's last index "
-                        + "(sampled from each node's status; a gap: the node did not answer, led then, or no leader answered)"));
-                }
+                plots.Add(Render(LatencyPlot.Build(timings), runDirectory, "latency", "Latency of each completed client op"));
+                plots.Add(Render(ThroughputPlot.Build(timings), runDirectory, "throughput", "Completions per second"));
             }
-            catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or IOException or InvalidOperationException or ArgumentException)
+            if (lag.Count > 0)
             {
-                // The page matters more than the pictures: a missing native library must not cost the report.
-                plotError = $"{e.GetType().Name}: {e.Message}";
+                plots.Add(Render(ReplicationLagPlot.Build(lag, timings), runDirectory, "replication-lag",
+                    "Replication lag: how many log entries each follower had not yet applied, behind the leader's last index "
+                    + "(sampled from each node's status; a gap: the node did not answer, led then, or no leader answered)"));
             }
+        }
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or IOException or InvalidOperationException or ArgumentException)
+        {
+            // The page matters more than the pictures: a missing native library must not cost the report.
+            plotError = $"{e.GetType().Name}: {e.Message}";
         }
 
         var index = Path.Combine(runDirectory, IndexFile);
