@@ -41,6 +41,13 @@ public sealed record ReportInput
 
     /// <summary>Node log files: display name → path relative to the run directory.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> NodeLogs { get; init; } = [];
+
+    /// <summary>Every node's status, sampled through the run (empty when the system reports none); the replication
+    /// lag plot is drawn from them when they carry lastIndex and appliedIndex.</summary>
+    public IReadOnlyList<StatusSample> StatusSamples { get; init; } = [];
+
+    /// <summary>The file the status samples were streamed to, when there is one.</summary>
+    public string? StatusLink { get; init; }
 }
 
 /// <summary>The files <see cref="RunReport.Write"/> wrote, as full paths.</summary>

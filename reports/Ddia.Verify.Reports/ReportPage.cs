@@ -215,7 +215,7 @@ internal static class ReportPage
         if (plotError is not null)
             sb.Append("<p class=\"note\">The plots could not be drawn: ").Append(Escape(plotError)).Append("</p>\n");
         else if (timings is null || timings.Ops.Count == 0)
-            sb.Append("<p class=\"note\">No completed client op with a time: nothing to plot.</p>\n");
+            sb.Append("<p class=\"note\">No completed client op with a time: ").Append(plots.Count == 0 ? "nothing to plot" : "no latency or throughput plot").Append(".</p>\n");
         foreach (var p in plots)
         {
             sb.Append("<figure><img src=\"").Append(SafeHref(p.Png)).Append("\" alt=\"").Append(Escape(p.Caption)).Append("\">")
@@ -240,6 +240,7 @@ internal static class ReportPage
         Link(sb, "history", input.HistoryLink);
         Link(sb, "test.json", input.TestJsonLink);
         Link(sb, "results.json", input.ResultsJsonLink);
+        Link(sb, "node status samples", input.StatusLink);
         foreach (var (name, path) in input.NodeLogs) Link(sb, "log: " + name, path);
         sb.Append("</ul>\n");
     }

@@ -6,7 +6,8 @@ namespace Ddia.Verify.Reports;
 
 /// <summary>
 /// Writes the report of one run into its directory: <c>index.html</c> (one self-contained page) and
-/// the plots it shows (<c>latency.png</c>/<c>.svg</c>, <c>throughput.png</c>/<c>.svg</c>). Called once
+/// the plots it shows (<c>latency.png</c>/<c>.svg</c>, <c>throughput.png</c>/<c>.svg</c>, and
+/// <c>replication-lag.png</c>/<c>.svg</c> when the status samples say how far followers are behind). Called once
 /// per run, after checking; a crashed run still gets a page. Never throws for what the history or the
 /// results contain; a plot that cannot be drawn is named on the page instead.
 /// </summary>
@@ -25,18 +26,25 @@ public static class RunReport
         var plots = new List<RenderedPlot>();
         string? plotError = null;
         var timings = input.History is { Count: > 0 } h ? OpTimings.From(h) : null;
-        if (timings is { Ops.Count: > 0 })
+        var lag = ReplicationLag.Compute(input.StatusSamples);
+        try
         {
-            try
+            if (timings is { Ops.Count: > 0 })
             {
                 plots.Add(Render(LatencyPlot.Build(timings), runDirectory, "latency", "Latency of each completed client op"));
                 plots.Add(Render(ThroughputPlot.Build(timings), runDirectory, "throughput", "Completions per second"));
             }
-            catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or IOException or InvalidOperationException or ArgumentException)
+            if (lag.Count > 0)
             {
-                // The page matters more than the pictures: a missing native library must not cost the report.
-                plotError = $"{e.GetType().Name}: {e.Message}";
+                plots.Add(Render(ReplicationLagPlot.Build(lag, timings), runDirectory, "replication-lag",
+                    "Replication lag: how many log entries each follower had not yet applied, behind the leader's last index "
+                    + "(sampled from each node's status; a gap: the node did not answer, led then, or no leader answered)"));
             }
+        }
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or IOException or InvalidOperationException or ArgumentException)
+        {
+            // The page matters more than the pictures: a missing native library must not cost the report.
+            plotError = $"{e.GetType().Name}: {e.Message}";
         }
 
         var index = Path.Combine(runDirectory, IndexFile);

@@ -14,12 +14,14 @@ public static class Interpreter
 {
     /// <param name="clients">One opened client per client thread.</param>
     /// <param name="opTimeout">After this an op is recorded as Info (its outcome is unknown); clients must honour cancellation.</param>
+    /// <param name="startTimestamp">The zero of op times on <see cref="TestContext.Time"/>'s timestamp scale, when something
+    /// else must share it (the status samples); by default, now.</param>
     public static async Task RunAsync(TestContext test, IGenerator generator, IReadOnlyList<IClient> clients, INemesis nemesis,
-        HistoryRecorder recorder, TimeSpan opTimeout, CancellationToken cancellation)
+        HistoryRecorder recorder, TimeSpan opTimeout, CancellationToken cancellation, long? startTimestamp = null)
     {
         var scheduler = new Scheduler(generator, clients.Count, test.Seed);
         var completions = Channel.CreateUnbounded<Op>(new UnboundedChannelOptions { SingleReader = true });
-        var start = test.Time.GetTimestamp();
+        var start = startTimestamp ?? test.Time.GetTimestamp();
         long Now() => test.Time.GetElapsedTime(start).Ticks * 100;
         var inFlight = 0;
 

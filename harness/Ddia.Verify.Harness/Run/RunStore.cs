@@ -8,13 +8,15 @@ namespace Ddia.Verify.Harness.Run;
 /// <summary>
 /// Where a run keeps everything it produces (DESIGN.md §1): <c>store/&lt;test&gt;/&lt;timestamp&gt;/</c> with
 /// history.jsonl (streamed as the run goes), test.json (written before the first op, so even a killed run
-/// can be checked again), results.json, and node logs under logs/; <c>store/latest</c> points at the newest run.
+/// can be checked again), results.json, status.jsonl (each node's status, sampled through the run, when the system
+/// reports one), and node logs under logs/; <c>store/latest</c> points at the newest run.
 /// </summary>
 public sealed class RunStore
 {
     public const string HistoryFile = "history.jsonl";
     public const string TestFile = "test.json";
     public const string ResultsFile = "results.json";
+    public const string StatusFile = "status.jsonl";
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
@@ -22,6 +24,7 @@ public sealed class RunStore
 
     public string Directory { get; }
     public string HistoryPath => Path.Combine(Directory, HistoryFile);
+    public string StatusPath => Path.Combine(Directory, StatusFile);
     public string LogsDirectory => Path.Combine(Directory, "logs");
 
     /// <summary>Creates a new run directory under <paramref name="root"/> and points <c>root/latest</c> at it.</summary>
@@ -93,6 +96,7 @@ public sealed class RunStore
         options.AddRange(outcome.Limitations.Select(l => KeyValuePair.Create("unavailable", l)));
         try
         {
+            var samples = StatusSampler.Read(StatusPath);
             return Reports.RunReport.Write(new Reports.ReportInput
             {
                 TestName = spec.Name,
@@ -107,6 +111,8 @@ public sealed class RunStore
                 TestJsonLink = TestFile,
                 ResultsJsonLink = ResultsFile,
                 NodeLogs = logs,
+                StatusSamples = samples,
+                StatusLink = File.Exists(StatusPath) ? StatusFile : null,
             }, Directory).Index;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)

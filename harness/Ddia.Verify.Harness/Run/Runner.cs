@@ -116,7 +116,10 @@ public static class Runner
                 if (clients.Count > 0) await clients[0].SetupAsync(test, cancellation);
                 nemesis = await spec.Nemesis.SetupAsync(test, cancellation);
                 hooks.OnPhase?.Invoke("running");
-                await Interpreter.RunAsync(test, spec.Generator, clients, nemesis, recorder, spec.OpTimeout, cancellation);
+                // Status samples and op times share one zero, so the report can lay them over each other.
+                var start = test.Time.GetTimestamp();
+                await using var sampler = StatusSampler.Start(spec.Db, test, store.StatusPath, start);
+                await Interpreter.RunAsync(test, spec.Generator, clients, nemesis, recorder, spec.OpTimeout, cancellation, start);
             }
             finally
             {

@@ -3,7 +3,7 @@ using ScottPlot;
 
 namespace Ddia.Verify.Reports.Plots;
 
-/// <summary>One colour per completion type and per fault kind, shared by every plot and the page's legend.</summary>
+/// <summary>One colour per completion type, per fault kind and per node, shared by every plot and the page's legend.</summary>
 internal static class Palette
 {
     public static Color Ok { get; } = Color.FromHex("#2ca02c");
@@ -39,6 +39,12 @@ internal static class Palette
         foreach (var c in kind) h = unchecked((h * 31) + c);   // string.GetHashCode is randomised per process
         return OtherFaults[(h & int.MaxValue) % OtherFaults.Length];
     }
+
+    // Dark and saturated, so a node's line stays readable over the pale fault shading.
+    private static readonly string[] Nodes = ["#222222", "#e6550d", "#2ca02c", "#d62728", "#6b6ecf", "#8c6d31", "#e7298a", "#666666"];
+
+    /// <summary>The colour of the <paramref name="index"/>th node's line (nodes in name order).</summary>
+    public static Color OfNode(int index) => Color.FromHex(Nodes[index % Nodes.Length]);
 
     public static MarkerShape ShapeOf(int seriesIndex) => (seriesIndex % 5) switch
     {

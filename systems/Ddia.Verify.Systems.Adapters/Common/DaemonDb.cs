@@ -17,11 +17,11 @@ internal sealed record DaemonSpec(string Program, string StatusRequest, string L
 /// <summary>
 /// One daemon per node, through <see cref="TestContext.Remote"/> only (so one adapter serves the local, Docker and SSH
 /// environments): start (and wait until it answers its status request), SIGKILL (and wait until it stops answering),
-/// SIGSTOP/SIGCONT, teardown (which removes nothing, so the logs reach the report), the pid each node runs, and who
-/// says it leads. A system supplies its command line, its status request and what in a status means "I lead"; setup
-/// is its own. Only this assembly derives from it (the constructor is private protected).
+/// SIGSTOP/SIGCONT, teardown (which removes nothing, so the logs reach the report), the pid each node runs, who says it
+/// leads, and each node's raw status (sampled for the report). A system supplies its command line, its status request
+/// and what in a status means "I lead"; setup is its own. Only this assembly derives from it (the constructor is private protected).
 /// </summary>
-public abstract class DaemonDb : IDb, IKillable, IPausable, IPrimaryAware, IHasLogFiles, IDisposable
+public abstract class DaemonDb : IDb, IKillable, IPausable, IPrimaryAware, IHasLogFiles, IReportsStatus, IDisposable
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
 
@@ -83,6 +83,10 @@ public abstract class DaemonDb : IDb, IKillable, IPausable, IPrimaryAware, IHasL
             .ConfigureAwait(false);
         return [.. statuses.Where(s => s.Status is { } st && IsLeader(st)).Select(s => s.Node)];
     }
+
+    /// <summary>The node's answer to its status request as raw JSON, or null when it does not answer within a second.</summary>
+    public async ValueTask<string?> StatusJsonAsync(TestContext test, Node node, CancellationToken cancellation) =>
+        await StatusAsync(node, cancellation).ConfigureAwait(false) is { } status ? status.GetRawText() : null;
 
     public IReadOnlyDictionary<string, string> LogFiles(TestContext test, Node node) =>
         new Dictionary<string, string>(StringComparer.Ordinal) { [LogFile(test, node)] = spec.LogName };
