@@ -10,7 +10,9 @@ internal sealed partial class LeaderNode
     /// <summary>
     /// --failover naive: a follower that has not heard its leader for --failover-timeout-ms plus a random jitter (so two
     /// followers rarely start at once) runs <see cref="ElectAsync"/>. A pause of this process (SIGSTOP, a long GC) also
-    /// stopped the leader's heartbeats from being read, so after one the timer restarts rather than firing at once.
+    /// stopped the leader's heartbeats from being read, so after one the timer restarts rather than firing at once. Until
+    /// it first hears a leader, a node waits three timeouts: nodes started together do not all come up at once, and the
+    /// first leader's first heartbeat pays for its JIT.
     /// </summary>
     private async Task FailoverLoopAsync(CancellationToken ct)
     {
@@ -34,7 +36,7 @@ internal sealed partial class LeaderNode
             lock (gate)
             {
                 if (slept > pauseThreshold) lastHeard = now;
-                elect = role == FollowerRole && Stopwatch.GetElapsedTime(lastHeard, now) > timeout;
+                elect = role == FollowerRole && Stopwatch.GetElapsedTime(lastHeard, now) > (heardLeader ? timeout : 3 * timeout);
                 if (elect) role = CandidateRole;
             }
             if (!elect) continue;

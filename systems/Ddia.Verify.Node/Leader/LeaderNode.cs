@@ -55,6 +55,7 @@ internal sealed partial class LeaderNode : IDisposable
     private int? leader;
     private long lastHeard = Stopwatch.GetTimestamp();
     private bool bootstrappedFromSnapshot;
+    private bool heardLeader;   // since this process started
     private long clockOffsetMs;
     private CancellationTokenSource? leadership;   // cancels (wakes) the replication loops of this node's current term
 
@@ -208,6 +209,7 @@ internal sealed partial class LeaderNode : IDisposable
         if (epoch == replica.Epoch && role == LeaderRole) return false;
         if (epoch > replica.Epoch || role != FollowerRole || leader != sender) BecomeFollower(epoch, sender);
         lastHeard = Stopwatch.GetTimestamp();
+        heardLeader = true;
         return true;
     }
 
