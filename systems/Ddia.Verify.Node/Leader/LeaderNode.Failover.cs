@@ -40,6 +40,7 @@ internal sealed partial class LeaderNode
                 if (elect) role = CandidateRole;
             }
             if (!elect) continue;
+            Console.WriteLine($"{HttpApi.NodeName(options.Id)}: has not heard a leader in time; asks its peers");
             try
             {
                 await ElectAsync(ct).ConfigureAwait(false);
@@ -78,6 +79,8 @@ internal sealed partial class LeaderNode
             }
             var self = new LogPosition(options.Id, replica.Epoch, replica.LastIndex, replica.LastEpoch);
             var best = ElectionRule.Best(reachable.Select(s => new LogPosition(s.Id, s.Epoch, s.LastIndex, s.LastEpoch)).Append(self));
+            Console.WriteLine($"{HttpApi.NodeName(options.Id)}: reachable {string.Join(", ", reachable.Select(r => $"n{r.Id} ({r.Role}, epoch {r.Epoch}, last {r.LastEpoch}/{r.LastIndex})"))}; " +
+                $"own last {self.LastEpoch}/{self.LastIndex}; best n{best}");
             if (best != options.Id)
             {
                 role = FollowerRole;

@@ -67,8 +67,9 @@ internal sealed partial class LeaderNode
                 }
                 else if (answer.Ok)
                 {
+                    // One request at a time per follower, so this answer is the newest: a wiped follower's match drops.
                     needSnapshot = false;
-                    matchIndex[follower] = Math.Max(matchIndex[follower], answer.MatchIndex);
+                    matchIndex[follower] = answer.MatchIndex;
                     next = answer.MatchIndex + 1;
                     Pulse(ref progress);
                     more = next <= replica.LastIndex;
@@ -77,10 +78,16 @@ internal sealed partial class LeaderNode
                 {
                     needSnapshot = more = true;
                 }
+                else if (answer.ConflictIndex > 0)
+                {
+                    next = answer.ConflictIndex;
+                    matchIndex[follower] = Math.Min(matchIndex[follower], next - 1);
+                    more = true;
+                }
                 else
                 {
-                    next = Math.Max(1, answer.ConflictIndex);
-                    more = true;
+                    // Refused in this very epoch: another node also leads epoch 1 (two nodes configured as the first leader).
+                    more = false;
                 }
             }
             if (more) continue;

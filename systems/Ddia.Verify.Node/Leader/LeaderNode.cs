@@ -102,6 +102,7 @@ internal sealed partial class LeaderNode : IDisposable
     {
         lock (gate)
         {
+            lastHeard = Stopwatch.GetTimestamp();   // the failure detector starts now, with the endpoint up
             if (leader == options.Id) StartLeading();
         }
         if (options.Failover == "naive") _ = Task.Run(() => FailoverLoopAsync(stopping.Token));
