@@ -51,6 +51,15 @@ public sealed class LeaderNodeProcessTests
         (_, body) = await c.Post(1, "/kv/cas", new { key = "absent", from = (string?)null, to = "new" });
         Assert.True(body.GetProperty("ok").GetBoolean());
 
+        // Malformed requests name the field; the admin clock offsets this node's wall clock only.
+        (code, body) = await c.Post(1, "/kv/put", new { key = "x" });
+        Assert.Equal(HttpStatusCode.BadRequest, code);
+        Assert.Contains("value", body.GetProperty("error").GetString(), StringComparison.Ordinal);
+        (code, body) = await c.Post(2, "/admin/clock", new { offsetMs = 60_000 });
+        Assert.Equal((HttpStatusCode.OK, 60_000L), (code, body.GetProperty("offsetMs").GetInt64()));
+        Assert.Equal(60_000, await c.StatusLong(2, "clockOffsetMs"));
+        Assert.True(await c.StatusLong(2, "wallNowMs") - await c.StatusLong(1, "wallNowMs") > 50_000);
+
         // Sync with a dead follower: the write is in the leader's log but not acknowledged (504, unknown).
         c.Kill(3);
         (code, _) = await c.Put(1, "y", "1");
