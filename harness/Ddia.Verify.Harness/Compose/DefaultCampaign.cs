@@ -73,7 +73,7 @@ public static class DefaultCampaign
             seed + 17, Validity.Valid, "every follower has a write before it is acknowledged, reads go to the one leader and it never changes: linearizable"),
         Replicated("leader-async-follower-reads", new RunOptions { System = "leader", Replication = "async", Reads = "any", Workload = "register", ReadWeight = 4, Nemesis = ["partition"] },
             seed + 18, Validity.Invalid, "followers serve reads from their own copy, which lags the leader (for as long as a partition lasts): stale reads"),
-        Replicated("leader-async-failover", new RunOptions { System = "leader", Replication = "async", Failover = "naive", Workload = "set", Nemesis = ["partition"], Partitions = ["primaries"] },
+        Replicated("leader-async-failover", new RunOptions { System = "leader", Replication = "async", Failover = "naive", Workload = "set", Nemesis = ["partition"], Scenario = "isolate-leader" },
             seed + 19, Validity.Invalid, "the cut-off leader keeps acknowledging writes while the others elect a new one; when the partition heals it steps down and its writes are discarded: lost acknowledged adds",
             finds: ["lost"]),
         Replicated("leaderless-quorum", new RunOptions { System = "leaderless", N = 3, W = 2, R = 2, Conflicts = "version-vectors", Workload = "set", Nemesis = ["partition", "kill"] },

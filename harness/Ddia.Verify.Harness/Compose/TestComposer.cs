@@ -95,7 +95,8 @@ public static class TestComposer
         {
             null => package.Generator,
             "leader-lease" => LeaderLeaseScenario(package, TimeSpan.FromSeconds(options.NemesisInterval)),
-            _ => throw new UsageException($"--scenario: unknown scenario '{options.Scenario}' (supported: leader-lease)"),
+            "isolate-leader" => IsolateLeaderScenario(package, TimeSpan.FromSeconds(options.NemesisInterval)),
+            _ => throw new UsageException($"--scenario: unknown scenario '{options.Scenario}' (supported: leader-lease, isolate-leader)"),
         };
         var clients = options.Rate > 0 ? Gen.Stagger(TimeSpan.FromSeconds(1 / options.Rate), workload.Generator) : workload.Generator;
         var main = Gen.ClientsAndNemesis(Gen.TimeLimit(options.TimeLimit, clients), Gen.TimeLimit(options.TimeLimit, faultSchedule));
@@ -269,6 +270,21 @@ public static class TestComposer
     private static bool OnPath(string tool) =>
         (System.Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Any(dir => File.Exists(Path.Combine(dir, tool)));
+
+    /// <summary>
+    /// DDIA §5.1's failover problem on purpose: cut the leader off from every other node for twice the interval (long
+    /// enough for followers to give up on it and elect another), heal, let the cluster settle for one interval, again.
+    /// Random partitions of random length rarely outlast a failover timeout; this one always does.
+    /// </summary>
+    private static IGenerator IsolateLeaderScenario(NemesisPackage package, TimeSpan interval)
+    {
+        if (!package.Faults.Contains(Faults.Partition)) throw new UsageException("--scenario isolate-leader: needs --nemesis partition");
+        return Gen.Repeat(Gen.Concat(
+            Gen.Sleep(interval),
+            Gen.Once(new OpTemplate(NemesisFs.StartPartition, Value.Of("primaries"))),
+            Gen.Sleep(interval * 2),
+            Gen.Once(new OpTemplate(NemesisFs.StopPartition))));
+    }
 
     /// <summary>
     /// DDIA §8.4's lease problem on purpose: set the leader's wall clock far back (its lease now looks valid
