@@ -29,11 +29,31 @@ public sealed class LeaderlessNodeProcessTests
         return [.. Enumerable.Range(0, size).Select(i => (start + i) % size + 1)];
     }
 
+    /// <summary>A write and a read coordinated by every node, so that no later step pays a fresh process's JIT against
+    /// the coordinators' 1 s quorum wait (a loaded 2-core machine).</summary>
+    private static async Task WarmUp(VersionedCluster c)
+    {
+        foreach (var id in c.Ids)
+        {
+            var key = "warm-up-" + id;
+            Assert.True(await Api.Eventually(async () => await c.Put(id, key, "x") == HttpStatusCode.OK, Converge), c.Logs());
+            Assert.True(await Api.Eventually(async () => (await c.Post(id, "/kv/get", new { key })).Code == HttpStatusCode.OK, Converge), c.Logs());
+        }
+    }
+
+    private static async Task<long> Sum(VersionedCluster c, IEnumerable<int> ids, string field)
+    {
+        long sum = 0;
+        foreach (var id in ids) sum += await StatusLong(c, id, field);
+        return sum;
+    }
+
     [Fact]
     public async Task W2R2_WritesAndReadsWithANodeOut_AndReadRepairFixesTheStaleReplica()
     {
         using var c = new VersionedCluster("leaderless", 3);   // n = 3, w = r = 2 by default
         await c.WaitUp();
+        await WarmUp(c);
         var status = (await c.Status(1))!.Value;
         Assert.Equal(("leaderless", "replica", 3, 2, 2), (status.GetProperty("system").GetString(), status.GetProperty("role").GetString(),
             status.GetProperty("n").GetInt32(), status.GetProperty("w").GetInt32(), status.GetProperty("r").GetInt32()));
@@ -69,6 +89,7 @@ public sealed class LeaderlessNodeProcessTests
     {
         using var c = new VersionedCluster("leaderless", 3, "--w", "1", "--r", "1", "--read-repair", "off");
         await c.WaitUp();
+        await WarmUp(c);
         c.Kill(3);
         Assert.Equal(HttpStatusCode.OK, await c.Put(1, "k", "new"));
         c.Start(3);
@@ -86,6 +107,7 @@ public sealed class LeaderlessNodeProcessTests
     {
         using var c = new VersionedCluster("leaderless", 3, "--conflicts", "lww");
         await c.WaitUp();
+        await WarmUp(c);
         await c.SetClock(2, -10_000);
         Assert.Equal(HttpStatusCode.OK, await c.Put(1, "k", "first"));
         var (values, context) = await c.Get(2, "k");
@@ -96,6 +118,7 @@ public sealed class LeaderlessNodeProcessTests
         // With version vectors the same sequence keeps the later write: it saw the first one.
         using var vv = new VersionedCluster("leaderless", 3, "--conflicts", "version-vectors");
         await vv.WaitUp();
+        await WarmUp(vv);
         await vv.SetClock(2, -10_000);
         Assert.Equal(HttpStatusCode.OK, await vv.Put(1, "k", "first"));
         Assert.Equal(HttpStatusCode.OK, await vv.Put(2, "k", "second", (await vv.Get(2, "k")).Context));
@@ -107,31 +130,32 @@ public sealed class LeaderlessNodeProcessTests
     {
         using var c = new VersionedCluster("leaderless", 5, "--n", "3", "--w", "2", "--r", "1", "--sloppy-quorum");
         await c.WaitUp();
+        await WarmUp(c);
         const string key = "sloppy";
         var walk = Walk(key, 5);
-        var (coordinator, away) = (walk[0], walk[1..3]);
+        var (coordinator, away, standIns) = (walk[0], walk[1..3], walk[3..]);
+        // On a loaded machine a slow (not down) home replica may have got a stand-in during the warm-up: count from here.
+        Assert.True(await Api.Eventually(async () => await Sum(c, c.Ids, "hintsPending") == 0, Converge), c.Logs());
+        var deliveredBefore = await Sum(c, standIns, "hintsDelivered");
         foreach (var id in away) c.Kill(id);
 
-        // Only the coordinator of the three home replicas is up: the next nodes of the ring stand in with hints.
+        // Only the coordinator of the three home replicas is up: the next nodes of the ring stand in with hints, one
+        // per missing home replica (the second may still be taking it when W = 2 is reached).
         Assert.Equal(HttpStatusCode.OK, await c.Put(coordinator, key, "v"));
         Assert.Equal(["v"], await c.Local(coordinator, key));
-        long pending = 0;
-        foreach (var id in walk[3..]) pending += await StatusLong(c, id, "hintsPending");
-        Assert.Equal(2, pending);
-        foreach (var id in walk[3..]) Assert.Empty(await c.Local(id, key));   // a hint is not a replica's copy
+        Assert.True(await Api.Eventually(async () => await Sum(c, standIns, "hintsPending") == 2, Converge), c.Logs());
+        foreach (var id in standIns) Assert.Empty(await c.Local(id, key));   // a hint is not a replica's copy
 
         foreach (var id in away) c.Start(id);
         foreach (var id in away)
             Assert.True(await Api.Eventually(async () => await c.Status(id) is not null && (await c.Local(id, key)).SequenceEqual(["v"]), Converge), c.Logs());
         Assert.True(await Api.Eventually(async () =>
-        {
-            long left = 0, delivered = 0;
-            foreach (var id in walk[3..])
-            {
-                left += await StatusLong(c, id, "hintsPending");
-                delivered += await StatusLong(c, id, "hintsDelivered");
-            }
-            return left == 0 && delivered == 2;
-        }, Converge), c.Logs());
+            await Sum(c, standIns, "hintsPending") == 0 && await Sum(c, standIns, "hintsDelivered") == deliveredBefore + 2, Converge), c.Logs());
+
+        // A node that is not a home replica passes a version-vector put to one that is (the dot must be a home
+        // replica's): the first home replica coordinates it, and the blind write stays beside "v".
+        Assert.Equal(HttpStatusCode.OK, await c.Put(walk[3], key, "w"));
+        Assert.Equal(["v", "w"], await c.Local(coordinator, key));
+        Assert.Empty(await c.Local(walk[3], key));
     }
 }

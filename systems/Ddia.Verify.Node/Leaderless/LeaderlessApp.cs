@@ -32,9 +32,12 @@ internal static class LeaderlessApp
                     : sent ? VersionedApi.Timeout()
                     : VersionedApi.Unavailable("no home replica of the key is reachable");
             }
-            return await node.PutAsync(r.Key!, r.Value!, context).ConfigureAwait(false) == WriteOutcome.Acked
-                ? VersionedApi.Ok()
-                : VersionedApi.Timeout();
+            return await node.PutAsync(r.Key!, r.Value!, context).ConfigureAwait(false) switch
+            {
+                WriteOutcome.Acked => VersionedApi.Ok(),
+                WriteOutcome.NotDone => VersionedApi.Unavailable("no replica of the key is reachable"),
+                _ => VersionedApi.Timeout(),
+            };
         });
         app.MapPost("/peer/write", (VersionedApi.PeerWrite w) =>
         {

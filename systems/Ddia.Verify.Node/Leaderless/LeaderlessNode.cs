@@ -13,6 +13,8 @@ internal enum WriteOutcome
     Acked,
     /// <summary>Sent, but fewer than W acknowledged in time: some replicas may have it.</summary>
     Unknown,
+    /// <summary>No replica got it: not written locally, and every send was refused before it left.</summary>
+    NotDone,
 }
 
 /// <summary>
@@ -106,7 +108,8 @@ internal sealed class LeaderlessNode : IDisposable
             toSend = Siblings.Empty.Put(Policy, options.Id, value, context, Clock.NowMs()).After;
         }
         var clock = Stopwatch.StartNew();
-        var sends = new Dictionary<Task<bool>, int>();
+        var sends = new Dictionary<Task<PeerFailure?>, int>();
+        var maybeDelivered = acks > 0;
         foreach (var h in home.Where(h => h != options.Id)) sends[Send(h, key, toSend, null)] = h;
         var acked = new HashSet<int>();
         var standIns = false;
@@ -118,13 +121,14 @@ internal sealed class LeaderlessNode : IDisposable
             if (sends.Count > 0 && wait > TimeSpan.Zero)
             {
                 var done = await Task.WhenAny(sends.Keys.Append(Task.Delay(wait))).ConfigureAwait(false);
-                if (done is Task<bool> send && sends.Remove(send, out var node))
+                if (done is Task<PeerFailure?> send && sends.Remove(send, out var node))
                 {
-                    if (send.Result)
+                    if (send.Result is null)
                     {
                         acks++;
                         acked.Add(node);
                     }
+                    maybeDelivered |= send.Result != PeerFailure.NotSent;
                     continue;
                 }
             }
@@ -137,14 +141,16 @@ internal sealed class LeaderlessNode : IDisposable
                     sends[Send(fallback, key, toSend, intended)] = fallback;
             }
         }
-        return acks >= Quorum.W ? WriteOutcome.Acked : WriteOutcome.Unknown;
+        // Sends still running may yet deliver it.
+        return acks >= Quorum.W ? WriteOutcome.Acked : maybeDelivered || sends.Count > 0 ? WriteOutcome.Unknown : WriteOutcome.NotDone;
     }
 
-    private async Task<bool> Send(int node, string key, Siblings siblings, int? hint)
+    /// <summary>Sends a replica (or stand-in) the siblings to merge: null once it acknowledged them durably, else why not.</summary>
+    private async Task<PeerFailure?> Send(int node, string key, Siblings siblings, int? hint)
     {
         var body = new VersionedApi.PeerWrite(key, SiblingJson.ToDto(siblings), hint);
-        var (reply, _) = await peers.PostAsync(node, "/peer/write", body, QuorumTimeout, ct: stop.Token).ConfigureAwait(false);
-        return reply is { Ok: true };
+        var (reply, failure) = await peers.PostAsync(node, "/peer/write", body, QuorumTimeout, ct: stop.Token).ConfigureAwait(false);
+        return reply is null ? failure : reply.Ok ? null : PeerFailure.NoAnswer;
     }
 
     /// <summary>Coordinates a client's read: the merged siblings of R home replicas, or null when fewer answered in time.</summary>
@@ -190,7 +196,7 @@ internal sealed class LeaderlessNode : IDisposable
             {
                 Interlocked.Increment(ref readRepairs);
                 if (node == options.Id) store.Merge(key, merged);
-                else await Send(node, key, merged, null).ConfigureAwait(false);
+                else _ = await Send(node, key, merged, null).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
@@ -222,7 +228,7 @@ internal sealed class LeaderlessNode : IDisposable
                 foreach (var hint in hints.Snapshot())
                 {
                     if (unreachable.Contains(hint.Home) || !options.PeerHttp.ContainsKey(hint.Home)) continue;
-                    if (await Send(hint.Home, hint.Key, hint.Siblings, null).ConfigureAwait(false))
+                    if (await Send(hint.Home, hint.Key, hint.Siblings, null).ConfigureAwait(false) is null)
                     {
                         if (hints.Delivered(hint.Id)) Interlocked.Increment(ref hintsDelivered);
                     }

@@ -21,6 +21,7 @@ public sealed class HintLog : IDisposable
     private readonly SortedDictionary<long, Hint> pending = [];
     private readonly FileStream file;
     private long nextId;
+    private int pendingCount;
 
     private HintLog(FileStream file)
     {
@@ -64,16 +65,12 @@ public sealed class HintLog : IDisposable
         File.Move(temp, path, overwrite: true);
         var log = new HintLog(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read)) { nextId = maxId + 1 };
         foreach (var h in hints.Values) log.pending[h.Id] = h;
+        log.pendingCount = hints.Count;
         return log;
     }
 
-    public int Pending
-    {
-        get
-        {
-            lock (gate) return pending.Count;
-        }
-    }
+    /// <summary>Lock-free, so that status pages never wait behind an fsync.</summary>
+    public int Pending => Volatile.Read(ref pendingCount);
 
     public IReadOnlyList<Hint> Snapshot()
     {
@@ -89,6 +86,7 @@ public sealed class HintLog : IDisposable
             file.Write(Encode(new Line(hint.Id, home, key, SiblingJson.ToDto(siblings), null)));
             file.Flush(flushToDisk: true);
             pending[hint.Id] = hint;
+            Volatile.Write(ref pendingCount, pending.Count);
             return hint;
         }
     }
@@ -99,6 +97,7 @@ public sealed class HintLog : IDisposable
         lock (gate)
         {
             if (!pending.Remove(id)) return false;
+            Volatile.Write(ref pendingCount, pending.Count);
             file.Write(Encode(new Line(null, null, null, null, id)));
             file.Flush();
             return true;

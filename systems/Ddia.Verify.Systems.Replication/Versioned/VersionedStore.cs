@@ -21,6 +21,7 @@ public sealed class VersionedStore : IDisposable
     private readonly Lock gate = new();
     private readonly Dictionary<string, Siblings> data = new(StringComparer.Ordinal);
     private readonly FileStream file;
+    private int count;
 
     private VersionedStore(ConflictPolicy policy, FileStream file)
     {
@@ -73,6 +74,7 @@ public sealed class VersionedStore : IDisposable
         stream.Flush(flushToDisk: true);
         var store = new VersionedStore(policy, stream);
         foreach (var (key, siblings) in latest) store.data[key] = siblings;
+        store.count = store.data.Count;
         return store;
     }
 
@@ -81,13 +83,8 @@ public sealed class VersionedStore : IDisposable
         lock (gate) return data.GetValueOrDefault(key) ?? Siblings.Empty;
     }
 
-    public int Count
-    {
-        get
-        {
-            lock (gate) return data.Count;
-        }
-    }
+    /// <summary>How many keys hold values; lock-free, so that status pages never wait behind an fsync.</summary>
+    public int Count => Volatile.Read(ref count);
 
     /// <summary>Replaces the key's siblings with <paramref name="change"/>'s result (run under the store's lock, so a
     /// read-modify-write is atomic), durably. <paramref name="force"/> writes the record even when nothing changed
@@ -100,6 +97,7 @@ public sealed class VersionedStore : IDisposable
             var after = change(before);
             if (!force && after.Equals(before)) return before;
             data[key] = after;
+            Volatile.Write(ref count, data.Count);
             file.Write(Encode(new StoreRecord(key, after, origin, seq)));
             file.Flush(flushToDisk: true);
             return after;
@@ -119,6 +117,7 @@ public sealed class VersionedStore : IDisposable
                 data[r.Key] = after;
                 file.Write(Encode(r with { Siblings = after }));
             }
+            Volatile.Write(ref count, data.Count);
             file.Flush(flushToDisk: true);
         }
     }
