@@ -39,10 +39,10 @@ internal static class LeaderlessApp
                 _ => VersionedApi.Timeout(),
             };
         });
-        app.MapPost("/peer/write", (VersionedApi.PeerWrite w) =>
+        app.MapPost("/peer/write", async (VersionedApi.PeerWrite w) =>
         {
             if (w.K is null || SiblingJson.FromDto(node.Policy, w.S) is not { } siblings) return HttpApi.BadRequest("k and s are required");
-            node.Accept(w.K, siblings, w.Hint);
+            await node.Accept(w.K, siblings, w.Hint).ConfigureAwait(false);
             return VersionedApi.Ok();
         });
         app.MapPost("/peer/read", (PeerReadRequest r) =>

@@ -100,7 +100,7 @@ internal sealed class LeaderlessNode : IDisposable
         if (home.Contains(options.Id))
         {
             // The local replica's write is where the version is made (atomically with reading its siblings).
-            toSend = store.Update(key, held => held.Put(Policy, options.Id, value, context, Clock.NowMs()).After);
+            toSend = await store.UpdateAsync(key, held => held.Put(Policy, options.Id, value, context, Clock.NowMs()).After).ConfigureAwait(false);
             acks = 1;
         }
         else
@@ -195,7 +195,7 @@ internal sealed class LeaderlessNode : IDisposable
             foreach (var (node, siblings) in answered.Where(a => !a.Siblings.Equals(merged)))
             {
                 Interlocked.Increment(ref readRepairs);
-                if (node == options.Id) store.Merge(key, merged);
+                if (node == options.Id) await store.MergeAsync(key, merged).ConfigureAwait(false);
                 else _ = await Send(node, key, merged, null).ConfigureAwait(false);
             }
         }
@@ -205,10 +205,10 @@ internal sealed class LeaderlessNode : IDisposable
     }
 
     /// <summary><c>/peer/write</c>: a replica's (or, with a hint, a stand-in's) durable write.</summary>
-    public void Accept(string key, Siblings siblings, int? hint)
+    public async Task Accept(string key, Siblings siblings, int? hint)
     {
         if (hint is { } home && home != options.Id) hints.Add(home, key, siblings);
-        else store.Merge(key, siblings);
+        else await store.MergeAsync(key, siblings).ConfigureAwait(false);
     }
 
     /// <summary><c>/peer/read</c>: this replica's own siblings.</summary>

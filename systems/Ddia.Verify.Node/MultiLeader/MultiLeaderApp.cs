@@ -19,13 +19,13 @@ internal static class MultiLeaderApp
         var app = HttpApi.NewApp(options);
         app.MapPost("/kv/get", (VersionedApi.GetRequest r) =>
             r.Key is null ? HttpApi.BadRequest("key is required") : VersionedApi.Values(node.Get(r.Key)));
-        app.MapPost("/kv/put", (VersionedApi.PutRequest r) =>
+        app.MapPost("/kv/put", async (VersionedApi.PutRequest r) =>
         {
             if (VersionedApi.Validate(r, out var context) is { } bad) return bad;
-            node.Put(r.Key!, r.Value!, context);
+            await node.Put(r.Key!, r.Value!, context).ConfigureAwait(false);
             return VersionedApi.Ok();
         });
-        app.MapPost("/peer/replicate", (ReplicateRequest r) =>
+        app.MapPost("/peer/replicate", async (ReplicateRequest r) =>
         {
             if (r.From is not { } from || r.Entries is null) return HttpApi.BadRequest("from and entries are required");
             var entries = new List<(long, string, Siblings)>();
@@ -35,7 +35,7 @@ internal static class MultiLeaderApp
                     return HttpApi.BadRequest("malformed entry");
                 entries.Add((q, k, s));
             }
-            return Results.Json(new { acked = node.Apply(from, entries) });
+            return Results.Json(new { acked = await node.Apply(from, entries).ConfigureAwait(false) });
         });
         app.MapGet("/admin/status", () => Results.Json(node.Status()));
         VersionedApi.MapClock(app, node.Clock);

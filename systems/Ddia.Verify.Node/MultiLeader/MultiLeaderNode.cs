@@ -41,7 +41,7 @@ internal sealed class MultiLeaderNode : IDisposable
     private readonly Dictionary<int, long> applied = [];
     private readonly Dictionary<int, SemaphoreSlim> wake = [];
     private readonly Lock writeGate = new();
-    private readonly Lock applyGate = new();
+    private readonly SemaphoreSlim applyGate = new(1);
     private readonly Lock positionsGate = new();
     private readonly CancellationTokenSource stop = new();
     private long localSeq;
@@ -95,18 +95,24 @@ internal sealed class MultiLeaderNode : IDisposable
 
     public Siblings Get(string key) => store.Get(key);
 
-    /// <summary>Takes a client's write: durable here when this returns; shipped to the peers later.</summary>
-    public void Put(string key, string value, VersionVector context)
+    /// <summary>Takes a client's write: durable here when the task completes; shipped to the peers later.</summary>
+    public async Task Put(string key, string value, VersionVector context)
     {
+        Task<Siblings> written;
+        long seq;
         lock (writeGate)
         {
-            var seq = localSeq + 1;
-            var after = store.Update(key, held => held.Put(Policy, options.Id, value, context, Clock.NowMs()).After, options.Id, seq, force: true);
-            lock (gate)
-            {
-                localSeq = seq;
-                outbox.Add(new OutboundWrite(seq, key, after));
-            }
+            // Sequence numbers are handed out in the store's write order, so the file replays them in order.
+            lock (gate) seq = ++localSeq;
+            written = store.UpdateAsync(key, held => held.Put(Policy, options.Id, value, context, Clock.NowMs()).After, options.Id, seq, force: true);
+        }
+        var after = await written.ConfigureAwait(false);
+        lock (gate)
+        {
+            // Concurrent puts finish in any order: keep the outbox sorted (the ship loop sends only a gapless run).
+            var at = outbox.Count;
+            while (at > 0 && outbox[at - 1].Seq > seq) at--;
+            outbox.Insert(at, new OutboundWrite(seq, key, after));
         }
         foreach (var w in wake.Values)
         {
@@ -116,18 +122,23 @@ internal sealed class MultiLeaderNode : IDisposable
 
     /// <summary>A peer's batch (<c>/peer/replicate</c>): merges the entries not applied yet, durably; returns the last
     /// sequence number of <paramref name="from"/> this node has.</summary>
-    public long Apply(int from, IReadOnlyList<(long Seq, string Key, Siblings Siblings)> entries)
+    public async Task<long> Apply(int from, IReadOnlyList<(long Seq, string Key, Siblings Siblings)> entries)
     {
-        lock (applyGate)
+        await applyGate.WaitAsync().ConfigureAwait(false);
+        try
         {
             long last;
             lock (gate) last = applied.GetValueOrDefault(from);
             var fresh = entries.Where(e => e.Seq > last).OrderBy(e => e.Seq)
                 .Select(e => new StoreRecord(e.Key, e.Siblings, from, e.Seq)).ToList();
-            store.MergeAll(fresh);
+            await store.MergeAllAsync(fresh).ConfigureAwait(false);
             if (fresh.Count > 0) last = fresh[^1].Seq!.Value;
             lock (gate) applied[from] = last;
             return last;
+        }
+        finally
+        {
+            applyGate.Release();
         }
     }
 
@@ -169,7 +180,7 @@ internal sealed class MultiLeaderNode : IDisposable
                 while (true)
                 {
                     List<OutboundWrite> batch;
-                    lock (gate) batch = [.. outbox.Where(w => w.Seq > acked[peer]).Take(BatchSize)];
+                    lock (gate) batch = NextBatch(acked[peer]);
                     if (batch.Count == 0) break;
                     var body = new
                     {
@@ -193,6 +204,21 @@ internal sealed class MultiLeaderNode : IDisposable
                 await Console.Error.WriteLineAsync($"n{options.Id}: shipping to n{peer}: {e.Message}").ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>Our writes after <paramref name="acked"/>, without a gap (a write still being fsynced ends the run).</summary>
+    private List<OutboundWrite> NextBatch(long acked)
+    {
+        var batch = new List<OutboundWrite>();
+        var next = acked + 1;
+        foreach (var w in outbox)
+        {
+            if (w.Seq < next) continue;
+            if (w.Seq != next || batch.Count == BatchSize) break;
+            batch.Add(w);
+            next++;
+        }
+        return batch;
     }
 
     private void SavePositions()
@@ -224,6 +250,7 @@ internal sealed class MultiLeaderNode : IDisposable
         store.Dispose();
         peers.Dispose();
         foreach (var w in wake.Values) w.Dispose();
+        applyGate.Dispose();
         stop.Dispose();
     }
 }

@@ -16,13 +16,13 @@ public sealed class VersionedStoreTests : IDisposable
         (on ?? Siblings.Empty).Put(Vv, node, value, VersionVector.Empty, 1).After;
 
     [Fact]
-    public void Reopen_RecoversEveryKey_AndReplaysOriginsInOrder()
+    public async Task Reopen_RecoversEveryKey_AndReplaysOriginsInOrder()
     {
         using (var store = VersionedStore.Open(dir, Vv))
         {
-            store.Update("a", s => Write("x", 1, s), origin: 1, seq: 1);
-            store.Update("b", s => Write("y", 1, s), origin: 1, seq: 2);
-            store.MergeAll([new StoreRecord("a", Write("z", 2), 2, 7)]);
+            await store.UpdateAsync("a", s => Write("x", 1, s), origin: 1, seq: 1);
+            await store.UpdateAsync("b", s => Write("y", 1, s), origin: 1, seq: 2);
+            await store.MergeAllAsync([new StoreRecord("a", Write("z", 2), 2, 7)]);
         }
         var replayed = new List<StoreRecord>();
         using var reopened = VersionedStore.Open(dir, Vv, replayed.Add);
@@ -33,34 +33,51 @@ public sealed class VersionedStoreTests : IDisposable
     }
 
     [Fact]
-    public void TornLastLine_IsCutOff_AndLaterWritesAreReadable()
+    public async Task TornLastLine_IsCutOff_AndLaterWritesAreReadable()
     {
-        using (var store = VersionedStore.Open(dir, Vv)) store.Update("a", s => Write("x", 1, s));
+        using (var store = VersionedStore.Open(dir, Vv)) await store.UpdateAsync("a", s => Write("x", 1, s));
         File.AppendAllText(Path.Combine(dir, VersionedStore.FileName), "{\"k\":\"a\",\"s\":[{\"v\":\"tor");
         using (var store = VersionedStore.Open(dir, Vv))
         {
             Assert.Equal(["x"], store.Get("a").Items.Select(s => s.Value));
-            store.Update("b", s => Write("y", 1, s));
+            await store.UpdateAsync("b", s => Write("y", 1, s));
         }
         using var again = VersionedStore.Open(dir, Vv);
         Assert.Equal(["y"], again.Get("b").Items.Select(s => s.Value));
     }
 
     [Fact]
-    public void UnchangedUpdate_WritesNothing_AndCompactionKeepsOneRecordPerKey()
+    public async Task UnchangedUpdate_WritesNothing_AndCompactionKeepsOneRecordPerKey()
     {
         var path = Path.Combine(dir, VersionedStore.FileName);
         using (var store = VersionedStore.Open(dir, Vv))
         {
-            var v = store.Update("a", s => Write("x", 1, s));
+            var v = await store.UpdateAsync("a", s => Write("x", 1, s));
             var length = new FileInfo(path).Length;
-            store.Merge("a", v);
+            await store.MergeAsync("a", v);
             Assert.Equal(length, new FileInfo(path).Length);
-            for (var i = 0; i < 1500; i++) store.Update("a", s => s.Put(Vv, 1, "x" + i, s.Context, i).After);
+            for (var i = 0; i < 1500; i++) await store.UpdateAsync("a", s => s.Put(Vv, 1, "x" + i, s.Context, i).After);
         }
         using (var compacted = VersionedStore.Open(dir, Vv, compact: true)) Assert.Equal(["x1499"], compacted.Get("a").Items.Select(s => s.Value));
         Assert.Single(File.ReadAllLines(path));
         using var reopened = VersionedStore.Open(dir, Vv);
         Assert.Equal(["x1499"], reopened.Get("a").Items.Select(s => s.Value));
+    }
+
+    [Fact]
+    public async Task ConcurrentChanges_AreEachAtomic_DurableWhenAcknowledged_AndInvisibleBefore()
+    {
+        using (var store = VersionedStore.Open(dir, Vv))
+        {
+            // 300 blind writes of one node at once: each read-modify-write sees the previous one (distinct counters).
+            var writes = Enumerable.Range(0, 300).Select(i => store.UpdateAsync("k", s => s.Put(Vv, 1, "v" + i, VersionVector.Empty, i).After)).ToList();
+            await Task.WhenAll(writes);
+            Assert.Equal(300, store.Get("k").Items.Select(s => s.Counter).Distinct().Count());
+            Assert.Equal(store.Get("k"), await writes[^1]);
+        }
+        using var reopened = VersionedStore.Open(dir, Vv);
+        Assert.Equal(300, reopened.Get("k").Items.Count);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => reopened.UpdateAsync("k", _ => throw new InvalidOperationException()));
+        Assert.Equal(300, reopened.Get("k").Items.Count);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Threading.Channels;
 using System.Text.Json;
 
 namespace Ddia.Verify.Systems.Replication.Versioned;
@@ -12,7 +13,7 @@ public sealed record StoreRecord(string Key, Siblings Siblings, int? Origin = nu
 /// (<c>{"k":key,"s":[siblings],"o":origin,"q":seq}</c>), appended and fsynced before any change returns, so whatever a
 /// node acknowledged survives kill -9. On open the file is replayed (the last record of a key wins; a line torn by a
 /// crash is cut off: it was never acknowledged) and, when asked, compacted to one record per key.
-/// Thread-safe: one lock serializes changes, reads see the latest state.
+/// Thread-safe: changes go through one writer (group commit), reads see the latest durable state without waiting for it.
 /// </summary>
 public sealed class VersionedStore : IDisposable
 {
@@ -21,12 +22,18 @@ public sealed class VersionedStore : IDisposable
     private readonly Lock gate = new();
     private readonly Dictionary<string, Siblings> data = new(StringComparer.Ordinal);
     private readonly FileStream file;
+    private readonly Channel<Change> queue = Channel.CreateUnbounded<Change>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task writer;
     private int count;
+
+    /// <summary>Most changes one fsync covers.</summary>
+    private const int MaxBatch = 1000;
 
     private VersionedStore(ConflictPolicy policy, FileStream file)
     {
         Policy = policy;
         this.file = file;
+        writer = Task.Run(WriteLoop);
     }
 
     public ConflictPolicy Policy { get; }
@@ -86,44 +93,84 @@ public sealed class VersionedStore : IDisposable
     /// <summary>How many keys hold values; lock-free, so that status pages never wait behind an fsync.</summary>
     public int Count => Volatile.Read(ref count);
 
-    /// <summary>Replaces the key's siblings with <paramref name="change"/>'s result (run under the store's lock, so a
-    /// read-modify-write is atomic), durably. <paramref name="force"/> writes the record even when nothing changed
-    /// (to make its origin and sequence number durable).</summary>
-    public Siblings Update(string key, Func<Siblings, Siblings> change, int? origin = null, long? seq = null, bool force = false)
+    /// <summary>
+    /// Replaces the key's siblings with <paramref name="change"/>'s result, durably: the task completes once the record
+    /// is fsynced, and only then do readers see the new siblings. Changes run one at a time in call order (so a
+    /// read-modify-write is atomic) on the store's writer, which fsyncs a whole batch of them at once (group commit).
+    /// <paramref name="force"/> writes the record even when nothing changed (to make its origin and sequence number
+    /// durable).
+    /// </summary>
+    public Task<Siblings> UpdateAsync(string key, Func<Siblings, Siblings> change, int? origin = null, long? seq = null, bool force = false)
     {
-        lock (gate)
-        {
-            var before = data.GetValueOrDefault(key) ?? Siblings.Empty;
-            var after = change(before);
-            if (!force && after.Equals(before)) return before;
-            data[key] = after;
-            Volatile.Write(ref count, data.Count);
-            file.Write(Encode(new StoreRecord(key, after, origin, seq)));
-            file.Flush(flushToDisk: true);
-            return after;
-        }
-    }
-
-    /// <summary>Merges every record's siblings into the key's under the conflict rule, with one fsync for all; each
-    /// record is written (with its origin and sequence number) even when it changed nothing.</summary>
-    public void MergeAll(IReadOnlyList<StoreRecord> incoming)
-    {
-        if (incoming.Count == 0) return;
-        lock (gate)
-        {
-            foreach (var r in incoming)
-            {
-                var after = (data.GetValueOrDefault(r.Key) ?? Siblings.Empty).Merge(Policy, r.Siblings);
-                data[r.Key] = after;
-                file.Write(Encode(r with { Siblings = after }));
-            }
-            Volatile.Write(ref count, data.Count);
-            file.Flush(flushToDisk: true);
-        }
+        var change1 = new Change(key, change, origin, seq, force, new TaskCompletionSource<Siblings>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!queue.Writer.TryWrite(change1)) change1.Done.SetException(new ObjectDisposedException(nameof(VersionedStore)));
+        return change1.Done.Task;
     }
 
     /// <summary>Merges <paramref name="incoming"/> into the key's siblings, durably; returns the result.</summary>
-    public Siblings Merge(string key, Siblings incoming) => Update(key, held => held.Merge(Policy, incoming));
+    public Task<Siblings> MergeAsync(string key, Siblings incoming) => UpdateAsync(key, held => held.Merge(Policy, incoming));
+
+    /// <summary>Merges every record's siblings into its key's under the conflict rule, in order; each record is written
+    /// (with its origin and sequence number) even when it changed nothing.</summary>
+    public Task MergeAllAsync(IReadOnlyList<StoreRecord> incoming) =>
+        Task.WhenAll(incoming.Select(r => UpdateAsync(r.Key, held => held.Merge(Policy, r.Siblings), r.Origin, r.Seq, force: true)));
+
+    private sealed record Change(string Key, Func<Siblings, Siblings> Apply, int? Origin, long? Seq, bool Force, TaskCompletionSource<Siblings> Done);
+
+    /// <summary>The writer: takes every queued change, appends their records, fsyncs once, then publishes and
+    /// acknowledges them all.</summary>
+    private async Task WriteLoop()
+    {
+        var reader = queue.Reader;
+        var staged = new Dictionary<string, Siblings>(StringComparer.Ordinal);
+        var done = new List<(Change Change, Siblings After)>();
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            staged.Clear();
+            done.Clear();
+            var written = false;
+            while (done.Count < MaxBatch && reader.TryRead(out var c))
+            {
+                var before = staged.TryGetValue(c.Key, out var s) ? s : Get(c.Key);
+                Siblings after;
+                try
+                {
+                    after = c.Apply(before);
+                }
+                catch (Exception e)
+                {
+                    c.Done.SetException(e);
+                    continue;
+                }
+                if (c.Force || !after.Equals(before))
+                {
+                    staged[c.Key] = after;
+                    file.Write(Encode(new StoreRecord(c.Key, after, c.Origin, c.Seq)));
+                    written = true;
+                }
+                done.Add((c, after));
+            }
+            if (written)
+            {
+                try
+                {
+                    file.Flush(flushToDisk: true);
+                }
+                catch (IOException e)
+                {
+                    // After a failed fsync nobody knows what the file holds (PostgreSQL's "fsyncgate"): stop rather than
+                    // acknowledge anything else.
+                    Environment.FailFast("store.log fsync failed: " + e.Message, e);
+                }
+            }
+            lock (gate)
+            {
+                foreach (var (key, siblings) in staged) data[key] = siblings;
+                Volatile.Write(ref count, data.Count);
+            }
+            foreach (var (c, after) in done) c.Done.TrySetResult(after);
+        }
+    }
 
     private static byte[] Encode(StoreRecord r)
     {
@@ -148,8 +195,11 @@ public sealed class VersionedStore : IDisposable
 
     private sealed record Line(string? K, SiblingDto?[]? S, int? O, long? Q);
 
+    /// <summary>Stops taking changes, lets the queued ones finish, closes the file.</summary>
     public void Dispose()
     {
-        lock (gate) file.Dispose();
+        queue.Writer.TryComplete();
+        writer.Wait(TimeSpan.FromSeconds(10));
+        file.Dispose();
     }
 }
