@@ -211,13 +211,16 @@ internal sealed class MultiLeaderNode : IDisposable
     {
         var batch = new List<OutboundWrite>();
         var next = acked + 1;
-        foreach (var w in outbox)
+        // The outbox is sorted by sequence number: start at the first write the peer lacks (a long-unreachable peer
+        // keeps many writes here, and the others' batches should not scan them).
+        int lo = 0, hi = outbox.Count;
+        while (lo < hi)
         {
-            if (w.Seq < next) continue;
-            if (w.Seq != next || batch.Count == BatchSize) break;
-            batch.Add(w);
-            next++;
+            var mid = (lo + hi) / 2;
+            if (outbox[mid].Seq < next) lo = mid + 1;
+            else hi = mid;
         }
+        for (var i = lo; i < outbox.Count && outbox[i].Seq == next && batch.Count < BatchSize; i++, next++) batch.Add(outbox[i]);
         return batch;
     }
 
