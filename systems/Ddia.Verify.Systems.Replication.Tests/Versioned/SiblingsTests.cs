@@ -148,4 +148,19 @@ public sealed class SiblingsTests
         Assert.Null(SiblingJson.FromDto(Vv, [new SiblingDto("v", 1, 1, 0, "1:1")]));   // a context that covers its own dot
         Assert.Null(SiblingJson.FromDto(Vv, [new SiblingDto(null, 1, 1, 0, "")]));
     }
+
+    [Fact]
+    public void ManyBlindSiblings_MergeInLinearishTime()
+    {
+        Siblings Blind(int node) => Enumerable.Range(0, 500)
+            .Aggregate(Siblings.Empty, (set, i) => set.Put(Vv, node, "v" + i, VersionVector.Empty, i).After);
+        var (a, b) = (Blind(1), Blind(2));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var merged = a.Merge(Vv, b);
+        Assert.Equal(1000, merged.Items.Count);
+        Assert.Same(merged, merged.Merge(Vv, a));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"merge took {clock.Elapsed}");
+        var (resolved, _) = merged.Put(Vv, 3, "one", merged.Context, 0);
+        Assert.Equal(["one"], Values(resolved));
+    }
 }

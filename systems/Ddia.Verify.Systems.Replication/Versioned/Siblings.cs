@@ -80,13 +80,24 @@ public sealed class Siblings : IEquatable<Siblings>
         {
             return Items.Count == 1 && Sibling.CompareLww(Items[0], incoming) >= 0 ? this : new Siblings([incoming]);
         }
-        // Drop what the incoming write replaces (and its own copy, if held); keep it unless a held write replaced it.
-        var kept = Items.Where(s => !s.IsCoveredBy(incoming.Context) && !(s.Node == incoming.Node && s.Counter == incoming.Counter)).ToList();
-        if (!Items.Any(s => incoming.IsCoveredBy(s.Context))) kept.Add(incoming);
-        return kept.Count == Items.Count && kept.All(Items.Contains) ? this : new Siblings([.. kept]);
+        // Drop what the incoming write replaces; keep it unless a held write replaced it. Linear: a key written blind
+        // over and over collects many siblings, and every replication merges them.
+        var kept = new List<Sibling>(Items.Count + 1);
+        bool removed = false, held = false, survives = true;
+        foreach (var s in Items)
+        {
+            if (incoming.IsCoveredBy(s.Context)) survives = false;
+            if (s.Node == incoming.Node && s.Counter == incoming.Counter) held = true;   // the same write (re-added below)
+            else if (s.IsCoveredBy(incoming.Context)) removed = true;
+            else kept.Add(s);
+        }
+        if (!removed && survives == held) return this;
+        if (survives) kept.Add(incoming);
+        return new Siblings([.. kept]);
     }
 
-    public Siblings Merge(ConflictPolicy policy, Siblings other) => other.Items.Aggregate(this, (set, s) => set.Add(policy, s));
+    public Siblings Merge(ConflictPolicy policy, Siblings other) =>
+        ReferenceEquals(this, other) || Equals(other) ? this : other.Items.Aggregate(this, (set, s) => set.Add(policy, s));
 
     /// <summary>
     /// A client's write of <paramref name="value"/> taken by <paramref name="node"/>, at its wall clock
