@@ -103,7 +103,7 @@ public sealed class LeaderlessNodeProcessTests
     }
 
     [Fact]
-    public async Task Lww_AWriteFromANodeWhoseClockIsBehind_IsAcknowledgedAndSilentlyDropped()
+    public async Task Lww_DropsTheLaterWriteOfANodeWhoseClockIsBehind_VersionVectorsKeepItAndConcurrentSiblings()
     {
         using var c = new VersionedCluster("leaderless", 3, "--conflicts", "lww");
         await c.WaitUp();
@@ -123,6 +123,10 @@ public sealed class LeaderlessNodeProcessTests
         Assert.Equal(HttpStatusCode.OK, await vv.Put(1, "k", "first"));
         Assert.Equal(HttpStatusCode.OK, await vv.Put(2, "k", "second", (await vv.Get(2, "k")).Context));
         Assert.Equal(["second"], (await vv.Get(3, "k")).Values);
+        // Blind writes through two coordinators are concurrent: both stay, as siblings, on every quorum read.
+        Assert.Equal(HttpStatusCode.OK, await vv.Put(1, "c", "x"));
+        Assert.Equal(HttpStatusCode.OK, await vv.Put(3, "c", "y"));
+        foreach (var id in vv.Ids) Assert.Equal(["x", "y"], (await vv.Get(id, "c")).Values);
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using System.Text;
-using System.Threading.Channels;
 using System.Text.Json;
+using System.Threading.Channels;
 
 namespace Ddia.Verify.Systems.Replication.Versioned;
 
