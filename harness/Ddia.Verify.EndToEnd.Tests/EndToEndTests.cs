@@ -120,6 +120,18 @@ public class EndToEndTests(StoreDir store) : IClassFixture<StoreDir>
             && op.F is "start-partition" or "bump-clock" or "strobe-clock" or "kill" or "pause");
         Assert.True(history.Count(op => op.IsClient && op.Type == OpType.Ok && op.F is "add" or "write" or "cas") >= 30,
             "fewer than 30 writes were acknowledged: the run exercised nothing");
+        if (!run.StartsWith("leader-", StringComparison.Ordinal)) return;
+
+        // The single leader reports log positions: the report plots each follower's lag from the sampled statuses.
+        Assert.True(File.Exists(Path.Combine(runDir, "replication-lag.png")), "no replication-lag plot");
+        var epochs = File.ReadLines(Path.Combine(runDir, "status.jsonl"))
+            .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("status"))
+            .Where(s => s.ValueKind == JsonValueKind.Object && s.GetProperty("role").GetString() == "leader")
+            .Select(s => s.GetProperty("epoch").GetInt64())
+            .ToHashSet();
+        // Failover really happened in the failover run (a new leader with a new epoch), and never without it.
+        if (run == "leader-async-failover") Assert.True(epochs.Count >= 2, $"no failover: leaders only in epochs {string.Join(", ", epochs)}");
+        else Assert.Single(epochs);
     }
 
     /// <summary>

@@ -136,12 +136,13 @@ public sealed class ReplicationClientTests : IDisposable
     [InlineData("late")]
     public async Task LostAnswers_MakeWritesInfo_AndReadsFail(string how)
     {
-        var client = await OpenAsync(new ReplicationClientOptions { Workload = "set", RequestTimeout = TimeSpan.FromMilliseconds(600) });
+        // The op's deadline covers the add's get and put: generous, so a slow first get on a loaded machine is not the timeout.
+        var client = await OpenAsync(new ReplicationClientOptions { Workload = "set", RequestTimeout = TimeSpan.FromSeconds(2) });
         var reply = how switch
         {
             "timeout-504" => new StubReply(504, """{"error":"timeout"}"""),
             "reset" => new StubReply(Reset: true),
-            _ => new StubReply(Delay: TimeSpan.FromSeconds(3)),
+            _ => new StubReply(Delay: TimeSpan.FromSeconds(6)),
         };
         // Puts lose their answer; the add's get and the read's gets are answered, except for the read below.
         stub.Override = (_, path, _) => path == "/kv/put" ? reply : null;

@@ -12,6 +12,26 @@ internal static class DdiaNode
     public static (string Executable, List<string> Args) Command(string nodeProgram, string dotnetHost) =>
         nodeProgram.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? (dotnetHost, [nodeProgram]) : (nodeProgram, []);
 
+    /// <summary>Appends what every system but Raft takes: <c>--system</c>, <c>--id</c>, <c>--listen-http</c>, <c>--data</c> and,
+    /// when the nodes talk over their client endpoints, a <c>--peer-http ID=ADDR:PORT</c> for every other node.</summary>
+    public static void AddNodeArgs(List<string> args, TestContext test, Node node, string system, int httpPort, string dataDir, bool peersOverHttp)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(test);
+        args.AddRange(["--system", system, "--id", Str(Id(test, node)), "--listen-http", $"{node.Address}:{Str(httpPort)}", "--data", dataDir]);
+        if (!peersOverHttp) return;
+        foreach (var peer in test.Nodes.Where(n => n.Name != node.Name)) args.AddRange(["--peer-http", PeerHttp(test, peer, httpPort)]);
+    }
+
+    /// <summary>A peer's <c>ID=ADDR:PORT</c>.</summary>
+    public static string PeerHttp(TestContext test, Node peer, int httpPort)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        return $"{Str(Id(test, peer))}={peer.Address}:{Str(httpPort)}";
+    }
+
+    private static string Str(int n) => n.ToString(CultureInfo.InvariantCulture);
+
     /// <summary>The node's <c>--id</c>: n1 → 1, or its place in the node list (from 1) for other names. Peers name each
     /// other by these ids, so every system computes them the same way.</summary>
     public static int Id(TestContext test, Node node)

@@ -50,7 +50,7 @@ public sealed class RaftDb : DaemonDb
         foreach (var peer in test.Nodes.Where(n => n.Name != node.Name))
         {
             args.AddRange(["--peer", $"{Str(DdiaNode.Id(test, peer))}={peer.Address}:{Str(options.PeerPort)}"]);
-            if (options.ForwardToLeader) args.AddRange(["--peer-http", $"{Str(DdiaNode.Id(test, peer))}={peer.Address}:{Str(options.HttpPort)}"]);
+            if (options.ForwardToLeader) args.AddRange(["--peer-http", DdiaNode.PeerHttp(test, peer, options.HttpPort)]);
         }
         if (options.Seed is { } seed) args.AddRange(["--seed", Str(seed + id)]);
         return new Daemon(executable, args, dir, LogFile(test, node), PidFile(test, node));

@@ -42,13 +42,7 @@ public sealed class ReplicationDb : DaemonDb
         ArgumentNullException.ThrowIfNull(node);
         var dir = test.Remote.NodeDirectory(node);
         var (executable, args) = DdiaNode.Command(options.NodeProgram, options.DotnetHost);
-        args.AddRange([
-            "--system", options.System, "--id", Str(DdiaNode.Id(test, node)),
-            "--listen-http", $"{node.Address}:{Str(options.HttpPort)}",
-            "--data", Join(dir, "data"),
-        ]);
-        foreach (var peer in test.Nodes.Where(n => n.Name != node.Name))
-            args.AddRange(["--peer-http", $"{Str(DdiaNode.Id(test, peer))}={peer.Address}:{Str(options.HttpPort)}"]);
+        DdiaNode.AddNodeArgs(args, test, node, options.System, options.HttpPort, Join(dir, "data"), peersOverHttp: true);
         switch (options.System)
         {
             case "leader":

@@ -80,22 +80,11 @@ public sealed class TxnDb : DaemonDb
         ArgumentNullException.ThrowIfNull(node);
         var dir = test.Remote.NodeDirectory(node);
         var (executable, args) = DdiaNode.Command(options.NodeProgram, options.DotnetHost);
-        args.AddRange([
-            "--system", options.System, "--id", Str(DdiaNode.Id(test, node)),
-            "--listen-http", $"{node.Address}:{Str(options.HttpPort)}",
-            "--data", Join(dir, "data"),
-            "--isolation", options.Isolation,
-        ]);
-        if (options.System == "2pc")
-        {
-            foreach (var peer in test.Nodes.Where(n => n.Name != node.Name))
-                args.AddRange(["--peer-http", $"{Str(DdiaNode.Id(test, peer))}={peer.Address}:{Str(options.HttpPort)}"]);
-            if (options.UnsafeHeuristic) args.Add("--unsafe-heuristic");
-        }
+        DdiaNode.AddNodeArgs(args, test, node, options.System, options.HttpPort, Join(dir, "data"), peersOverHttp: options.System == "2pc");
+        args.AddRange(["--isolation", options.Isolation]);
+        if (options.UnsafeHeuristic) args.Add("--unsafe-heuristic");
         return new Daemon(executable, args, dir, LogFile(test, node), PidFile(test, node));
     }
-
-    private static string Str(int n) => n.ToString(CultureInfo.InvariantCulture);
 
     private static DaemonSpec Spec(TxnDbOptions options)
     {
