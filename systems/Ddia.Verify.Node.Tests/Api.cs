@@ -14,7 +14,7 @@ internal static class Api
     public static string UniqueKey(string name) => name + "-" + Guid.NewGuid().ToString("N")[..8];
 
     /// <summary>Posts and insists on 200; the message carries the answer and the nodes' output.</summary>
-    public static async Task<JsonElement> Applied(this NodeCluster cluster, int id, string path, object body)
+    public static async Task<JsonElement> Applied(this NodeProcesses cluster, int id, string path, object body)
     {
         var (code, answer) = await cluster.Post(id, path, body).ConfigureAwait(false);
         Assert.True(code == HttpStatusCode.OK, $"{path} on {Name(id)}: {code} {answer.GetRawText()}\n{cluster.Logs()}");
@@ -32,13 +32,6 @@ internal static class Api
         var answer = await cluster.Applied(id, "/kv/read", new { key }).ConfigureAwait(false);
         Assert.True(answer.Ok(), answer.GetRawText());
         return answer.Value();
-    }
-
-    public static async Task SetClock(this NodeCluster cluster, int id, long offsetMs)
-    {
-        var (code, answer) = await cluster.Post(id, "/admin/clock", new { offsetMs }).ConfigureAwait(false);
-        Assert.Equal(HttpStatusCode.OK, code);
-        Assert.Equal(offsetMs, answer.GetProperty("offsetMs").GetInt64());
     }
 
     /// <summary>Polls <paramref name="done"/> until it holds or <paramref name="timeout"/> passes.</summary>

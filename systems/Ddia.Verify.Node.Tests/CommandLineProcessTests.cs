@@ -21,7 +21,7 @@ public sealed class CommandLineProcessTests
             "--system", "raft", "--id", "1", "--listen-http", "127.0.0.1:1", "--listen-peer", "127.0.0.1:1",
             "--peer", "2=127.0.0.1:2", "--data", data,
         ];
-        var (exit, stderr) = await NodeCluster.RunToExit([.. valid, .. bad], TimeSpan.FromSeconds(20));
+        var (exit, stderr) = await NodeProcesses.RunToExit([.. valid, .. bad], TimeSpan.FromSeconds(20));
         Assert.Equal(2, exit);
         Assert.Contains(named, stderr, StringComparison.Ordinal);
         Assert.Contains("usage:", stderr, StringComparison.Ordinal);

@@ -16,7 +16,7 @@ public sealed class ForwardingProcessTests
     [Fact]
     public async Task Follower_ForwardsOnceWithTheForwardedByHeader_AndRelaysTheAnswerUnchanged()
     {
-        var port = NodeCluster.FreePorts(1)[0];
+        var port = NodeProcesses.FreePorts(1)[0];
         var standIn = $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
         using var fake = new HttpListener();
         fake.Prefixes.Add($"http://{standIn}/");

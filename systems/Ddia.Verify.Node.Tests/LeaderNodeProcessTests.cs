@@ -65,7 +65,7 @@ public sealed class LeaderNodeProcessTests
         (code, _) = await c.Put(1, "y", "1");
         Assert.Equal(HttpStatusCode.GatewayTimeout, code);
         c.Start(3);
-        Assert.True(await LeaderCluster.Eventually(async () => await c.StatusLong(3, "lastIndex") == await c.StatusLong(1, "lastIndex"), Patience), c.Logs());
+        Assert.True(await Api.Eventually(async () => await c.StatusLong(3, "lastIndex") == await c.StatusLong(1, "lastIndex"), Patience), c.Logs());
         await c.PutOk(1, "y", "2");
     }
 
@@ -76,14 +76,14 @@ public sealed class LeaderNodeProcessTests
             new Dictionary<string, string> { ["DDIA_LEADER_SNAPSHOT_EVERY"] = "10" });
         Assert.Equal(1, await c.WaitForLeader([1, 2, 3], Patience));
         await c.PutOk(1, "k0", "v0");
-        Assert.True(await LeaderCluster.Eventually(async () => (await c.Get(3, "k0")).Values is ["v0"], Patience));
+        Assert.True(await Api.Eventually(async () => (await c.Get(3, "k0")).Values is ["v0"], Patience));
 
         // kill -9 a follower; async writes are still acknowledged; restarted, it resumes from its own last index.
         c.Kill(3);
         for (var i = 1; i <= 3; i++) await c.PutOk(1, "k" + i, "v" + i);
         c.Start(3);
         await c.WaitUp(3);
-        Assert.True(await LeaderCluster.Eventually(async () => (await c.Get(3, "k3")).Values is ["v3"], Patience), c.Logs());
+        Assert.True(await Api.Eventually(async () => (await c.Get(3, "k3")).Values is ["v3"], Patience), c.Logs());
         Assert.Equal((await c.Get(1, "k2")).Context, (await c.Get(3, "k2")).Context);
         Assert.False((await c.Status(3))!.Value.GetProperty("bootstrappedFromSnapshot").GetBoolean());
 
@@ -94,7 +94,7 @@ public sealed class LeaderNodeProcessTests
         Assert.True(await c.StatusLong(1, "snapshotIndex") > 1);
         c.Start(2);
         await c.WaitUp(2);
-        Assert.True(await LeaderCluster.Eventually(async () => await c.StatusLong(2, "appliedIndex") == await c.StatusLong(1, "lastIndex"), Patience), c.Logs());
+        Assert.True(await Api.Eventually(async () => await c.StatusLong(2, "appliedIndex") == await c.StatusLong(1, "lastIndex"), Patience), c.Logs());
         Assert.True((await c.Status(2))!.Value.GetProperty("bootstrappedFromSnapshot").GetBoolean());
         for (var i = 0; i <= 30; i++) Assert.Equal(["v" + i], (await c.Get(2, "k" + i)).Values);
         var followers = (await c.Status(1))!.Value.GetProperty("followers");
@@ -117,7 +117,7 @@ public sealed class LeaderNodeProcessTests
         Assert.Equal(next, await c.WaitForLeader([1, 2, 3], Patience));
         Assert.Equal(await c.StatusLong(next, "epoch"), await c.StatusLong(1, "epoch"));
         Assert.Equal(["2"], (await c.Get(next, "x")).Values);
-        Assert.True(await LeaderCluster.Eventually(async () => await c.StatusLong(1, "lastIndex") == await c.StatusLong(next, "lastIndex"), Patience));
+        Assert.True(await Api.Eventually(async () => await c.StatusLong(1, "lastIndex") == await c.StatusLong(next, "lastIndex"), Patience));
     }
 
     [Fact]
@@ -126,7 +126,7 @@ public sealed class LeaderNodeProcessTests
         using var c = await LeaderCluster.StartAsync(3, ["--replication", "async", "--reads", "any", "--failover", "naive", "--failover-timeout-ms", "1000"]);
         Assert.Equal(1, await c.WaitForLeader([1, 2, 3], Patience));
         await c.PutOk(1, "k", "a");
-        Assert.True(await LeaderCluster.Eventually(async () =>
+        Assert.True(await Api.Eventually(async () =>
             await c.StatusLong(2, "lastIndex") == 1 && await c.StatusLong(3, "lastIndex") == 1, Patience));
 
         // The followers die; the old leader acknowledges a write only it has (async).
@@ -147,7 +147,7 @@ public sealed class LeaderNodeProcessTests
         Assert.Equal(next, await c.WaitForLeader([1, 2, 3], Patience));
         foreach (var id in c.Ids)
         {
-            Assert.True(await LeaderCluster.Eventually(async () => (await c.Get(id, "k")).Values is ["c"], Patience), $"n{id}\n{c.Logs()}");
+            Assert.True(await Api.Eventually(async () => (await c.Get(id, "k")).Values is ["c"], Patience), $"n{id}\n{c.Logs()}");
         }
         Assert.Contains("n1: steps down", c.Logs(), StringComparison.Ordinal);
     }

@@ -13,8 +13,6 @@ public sealed class LeaderlessNodeProcessTests
 {
     private static readonly TimeSpan Converge = TimeSpan.FromSeconds(15);
 
-    private static async Task<long> StatusLong(VersionedCluster c, int id, string field) => (await c.Status(id))!.Value.GetProperty(field).GetInt64();
-
     /// <summary>The node's own preference list rule (FNV-1a 32 of the UTF-8 key onto the sorted ids, then around the
     /// ring): if the node placed keys differently, the replicas asked below would not hold them.</summary>
     private static int[] Walk(string key, int size)
@@ -44,7 +42,7 @@ public sealed class LeaderlessNodeProcessTests
     private static async Task<long> Sum(VersionedCluster c, IEnumerable<int> ids, string field)
     {
         long sum = 0;
-        foreach (var id in ids) sum += await StatusLong(c, id, field);
+        foreach (var id in ids) sum += await c.StatusLong(id, field);
         return sum;
     }
 
@@ -72,7 +70,7 @@ public sealed class LeaderlessNodeProcessTests
         Assert.Empty(await c.Local(3, "b"));
         Assert.Equal(["2"], (await c.Get(2, "b")).Values);
         Assert.True(await Api.Eventually(async () => (await c.Local(3, "b")).SequenceEqual(["2"]), Converge), c.Logs());
-        Assert.True(await StatusLong(c, 2, "readRepairs") >= 1);
+        Assert.True(await c.StatusLong(2, "readRepairs") >= 1);
 
         // Two replicas down: a read cannot get R answers (503, harmless); a write is applied locally but not acknowledged
         // by W (504: unknown).
@@ -99,7 +97,7 @@ public sealed class LeaderlessNodeProcessTests
         Assert.Equal(["new"], (await c.Get(1, "k")).Values);
         await Task.Delay(500);
         Assert.Empty(await c.Local(3, "k"));   // read repair is off: still stale
-        Assert.Equal(0, await StatusLong(c, 1, "readRepairs"));
+        Assert.Equal(0, await c.StatusLong(1, "readRepairs"));
     }
 
     [Fact]

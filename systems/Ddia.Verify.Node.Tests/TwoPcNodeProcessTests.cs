@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -37,19 +36,6 @@ public sealed class TwoPcNodeProcessTests
     private static string KeyOn(int node, string prefix) =>
         Enumerable.Range(0, 1000).Select(i => prefix + i).First(k => Owner(k) == node);
 
-    private static async Task WaitUp(NodeCluster c, params int[] ids)
-    {
-        var clock = Stopwatch.StartNew();
-        foreach (var id in ids.Length == 0 ? Nodes : ids)
-        {
-            while (await c.Status(id) is null)
-            {
-                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"n{id} never answered\n" + c.Logs());
-                await Task.Delay(50);
-            }
-        }
-    }
-
     private static object?[] Op(string f, string key, object? value) => [f, key, value];
 
     private static async Task<string> ReadVia(NodeCluster c, int node, params string[] keys)
@@ -57,9 +43,6 @@ public sealed class TwoPcNodeProcessTests
         var answer = await c.Applied(node, "/txn", new { ops = keys.Select(k => Op("r", k, null)).ToArray() });
         return answer.GetProperty("results").GetRawText();
     }
-
-    private static async Task<int> StatusInt(NodeCluster c, int node, string field) =>
-        (await c.Status(node))?.GetProperty(field).GetInt32() ?? -1;
 
     private static async Task<(HttpStatusCode Code, JsonElement Body)?> TryPost(NodeCluster c, int node, string path, object body)
     {
@@ -81,7 +64,7 @@ public sealed class TwoPcNodeProcessTests
     {
         var data = Path.Combine(Path.GetTempPath(), "ddia-node-cli-" + Guid.NewGuid().ToString("N"));
         string[] valid = ["--system", "2pc", "--id", "1", "--listen-http", "127.0.0.1:1", "--peer-http", "2=127.0.0.1:2", "--unsafe-heuristic", "--data", data];
-        var (exit, stderr) = await NodeCluster.RunToExit([.. valid, .. bad], TimeSpan.FromSeconds(20));
+        var (exit, stderr) = await NodeProcesses.RunToExit([.. valid, .. bad], TimeSpan.FromSeconds(20));
         Assert.Equal(2, exit);
         Assert.Contains(named, stderr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(data));
@@ -91,7 +74,7 @@ public sealed class TwoPcNodeProcessTests
     public async Task CrossPartitionTransaction_CommitsThroughAnyNode_AndReadsBackThroughAnother()
     {
         using var c = Cluster();
-        await WaitUp(c);
+        await c.WaitUp();
         var (k1, k2, k3) = (KeyOn(1, "a"), KeyOn(2, "a"), KeyOn(3, "a"));
 
         var whole = await c.Applied(1, "/txn", new { ops = new[] { Op("w", k1, 1), Op("append", k2, 5), Op("w", k3, 3), Op("r", k2, null) } });
@@ -127,7 +110,7 @@ public sealed class TwoPcNodeProcessTests
     public async Task Transfer_WithAParticipantSayingNo_LeavesNoPartialEffect()
     {
         using var c = Cluster();
-        await WaitUp(c);
+        await c.WaitUp();
         var (a, b) = (KeyOn(1, "acct"), KeyOn(2, "acct"));
         await c.Applied(3, "/txn", new { ops = new[] { Op("w", a, 100), Op("w", b, 100) } });
 
@@ -146,7 +129,7 @@ public sealed class TwoPcNodeProcessTests
         await c.Applied(1, $"/txn/{t}/write", new { key = b, value = 110 });
         c.Kill(2);
         c.Start(2);
-        await WaitUp(c, 2);
+        await c.WaitUp(2);
         (code, body) = await c.Post(1, $"/txn/{t}/commit", new { });
         Assert.Equal(HttpStatusCode.Conflict, code);
         Assert.Equal("prepare-failed", body.GetProperty("reason").GetString());
@@ -157,7 +140,7 @@ public sealed class TwoPcNodeProcessTests
     public async Task PreparedParticipant_KilledAndRestarted_IsInDoubtAndBlocks_UntilTheCoordinatorCommits()
     {
         using var c = Cluster();
-        await WaitUp(c);
+        await c.WaitUp();
         var (k1, k2) = (KeyOn(1, "x"), KeyOn(2, "x"));
         var incarnation = (await c.Status(1))!.Value.GetProperty("incarnation").GetInt64();
 
@@ -170,18 +153,18 @@ public sealed class TwoPcNodeProcessTests
 
         c.Kill(2);
         c.Start(2);
-        await WaitUp(c, 2);
-        Assert.Equal(1, await StatusInt(c, 2, "inDoubt"));
+        await c.WaitUp(2);
+        Assert.Equal(1, await c.StatusLong(2, "inDoubt"));
         // It asks n1 meanwhile and hears "pending": still in doubt, the key still locked (a writer via n3 times out).
         await Task.Delay(1200);
-        Assert.Equal(1, await StatusInt(c, 2, "inDoubt"));
+        Assert.Equal(1, await c.StatusLong(2, "inDoubt"));
         var (code, body) = await c.Post(3, "/txn", new { ops = new[] { Op("w", k2, 99) } });
         Assert.Equal(HttpStatusCode.Conflict, code);
         Assert.Contains(body.GetProperty("reason").GetString(), NoVotes);
 
         // The coordinator commits: n2's vote survived the crash, so phase 2 installs its part.
         Assert.True((await c.Applied(1, $"/txn/{t}/commit", new { })).GetProperty("committed").GetBoolean());
-        Assert.Equal(0, await StatusInt(c, 2, "inDoubt"));
+        Assert.Equal(0, await c.StatusLong(2, "inDoubt"));
         Assert.Equal("[[1],[2]]", await ReadVia(c, 3, k1, k2));
     }
 
@@ -189,7 +172,7 @@ public sealed class TwoPcNodeProcessTests
     public async Task PreparedParticipant_OfACoordinatorsPreviousLife_IsPresumedAborted()
     {
         using var c = Cluster();
-        await WaitUp(c);
+        await c.WaitUp();
         var k2 = KeyOn(2, "y");
         await c.Applied(1, "/txn", new { ops = new[] { Op("w", k2, 7) } });
         // Incarnation 1 is not n3's current one (random), and n3 logged no commit for it.
@@ -197,8 +180,8 @@ public sealed class TwoPcNodeProcessTests
         await c.Applied(2, "/2pc/3.1.1/prepare", new { });
         c.Kill(2);
         c.Start(2);
-        await WaitUp(c, 2);
-        Assert.True(await Api.Eventually(async () => await StatusInt(c, 2, "inDoubt") == 0, TimeSpan.FromSeconds(10)), c.Logs());
+        await c.WaitUp(2);
+        Assert.True(await Api.Eventually(async () => await c.StatusLong(2, "inDoubt") == 0, TimeSpan.FromSeconds(10)), c.Logs());
         Assert.Equal("[[7]]", await ReadVia(c, 1, k2));
     }
 
@@ -206,24 +189,24 @@ public sealed class TwoPcNodeProcessTests
     public async Task CoordinatorKilledAfterLoggingCommit_RecoversAndFinishesPhase2()
     {
         using var c = Cluster();
-        await WaitUp(c);
+        await c.WaitUp();
         var (k2, k3) = (KeyOn(2, "z"), KeyOn(3, "z"));
         c.Kill(1);
         c.Start(1, ["--test-crash", "after-decision"]);
-        await WaitUp(c, 1);
+        await c.WaitUp(1);
 
         // n1 logs commit, tells n2 only, and dies.
         Assert.Null(await TryPost(c, 1, "/txn", new { ops = new[] { Op("w", k2, 1), Op("w", k3, 1) } }));
         Assert.True(c.WaitForExit(1, TimeSpan.FromSeconds(10)));
         Assert.Equal("[[1]]", await ReadVia(c, 2, k2));
-        Assert.Equal(1, await StatusInt(c, 3, "inDoubt"));
+        Assert.Equal(1, await c.StatusLong(3, "inDoubt"));
         var (code, _) = await c.Post(2, "/txn", new { ops = new[] { Op("r", k3, null) } });
         Assert.Equal(HttpStatusCode.Conflict, code);   // n3's part is locked in doubt while n1 is down
 
         c.Start(1);
-        await WaitUp(c, 1);
-        Assert.Equal(1, await StatusInt(c, 1, "recoveredDecisions"));
-        Assert.True(await Api.Eventually(async () => await StatusInt(c, 3, "inDoubt") == 0 && await StatusInt(c, 1, "pendingDecisions") == 0,
+        await c.WaitUp(1);
+        Assert.Equal(1, await c.StatusLong(1, "recoveredDecisions"));
+        Assert.True(await Api.Eventually(async () => await c.StatusLong(3, "inDoubt") == 0 && await c.StatusLong(1, "pendingDecisions") == 0,
             TimeSpan.FromSeconds(10)), c.Logs());
         Assert.Equal("[[1],[1]]", await ReadVia(c, 2, k2, k3));
     }
@@ -232,20 +215,20 @@ public sealed class TwoPcNodeProcessTests
     public async Task CoordinatorKilledDuringPhase1_SafeModeAbortsEverywhere()
     {
         using var c = Cluster();
-        await WaitUp(c);
+        await c.WaitUp();
         var (k2, k3) = (KeyOn(2, "v"), KeyOn(3, "v"));
         c.Kill(1);
         c.Start(1, ["--test-crash", "after-first-prepare"]);
-        await WaitUp(c, 1);
+        await c.WaitUp(1);
         Assert.Null(await TryPost(c, 1, "/txn", new { ops = new[] { Op("w", k2, 1), Op("w", k3, 1) } }));
         Assert.True(c.WaitForExit(1, TimeSpan.FromSeconds(10)));
         await Task.Delay(1000);
-        Assert.Equal(1, await StatusInt(c, 2, "inDoubt"));   // no answer from n1: keeps waiting
+        Assert.Equal(1, await c.StatusLong(2, "inDoubt"));   // no answer from n1: keeps waiting
 
         c.Start(1);
-        await WaitUp(c, 1);
+        await c.WaitUp(1);
         // The new incarnation has no commit for it: presumed abort; n3's unprepared part goes when idle.
-        Assert.True(await Api.Eventually(async () => await StatusInt(c, 2, "inDoubt") == 0, TimeSpan.FromSeconds(10)), c.Logs());
+        Assert.True(await Api.Eventually(async () => await c.StatusLong(2, "inDoubt") == 0, TimeSpan.FromSeconds(10)), c.Logs());
         Assert.True(await Api.Eventually(async () => (await c.Post(2, "/txn", new { ops = new[] { Op("r", k2, null), Op("r", k3, null) } })).Code == HttpStatusCode.OK,
             TimeSpan.FromSeconds(20)), c.Logs());
         Assert.Equal("[null,null]", await ReadVia(c, 2, k2, k3));
@@ -255,21 +238,21 @@ public sealed class TwoPcNodeProcessTests
     public async Task UnsafeHeuristic_CoordinatorKilledDuringPhase2_SplitsTheTransaction()
     {
         using var c = Cluster("--unsafe-heuristic", "--heuristic-timeout-ms", "1000");
-        await WaitUp(c);
+        await c.WaitUp();
         var (k2, k3) = (KeyOn(2, "u"), KeyOn(3, "u"));
         c.Kill(1);
         c.Start(1, ["--test-crash", "after-decision"]);
-        await WaitUp(c, 1);
+        await c.WaitUp(1);
 
         // Both prepared, n2 got the commit, then the coordinator died: n3 rolls back on its own after 1 s, and the
         // restarted coordinator (which logged nothing) cannot finish it. Half a transaction.
         Assert.Null(await TryPost(c, 1, "/txn", new { ops = new[] { Op("w", k2, 1), Op("w", k3, 1) } }));
         Assert.True(c.WaitForExit(1, TimeSpan.FromSeconds(10)));
         c.Start(1);
-        await WaitUp(c, 1);
-        Assert.True(await Api.Eventually(async () => await StatusInt(c, 3, "heuristicAborts") == 1, TimeSpan.FromSeconds(10)), c.Logs());
-        Assert.Equal(0, await StatusInt(c, 3, "inDoubt"));
-        Assert.Equal(0, await StatusInt(c, 2, "heuristicAborts"));
+        await c.WaitUp(1);
+        Assert.True(await Api.Eventually(async () => await c.StatusLong(3, "heuristicAborts") == 1, TimeSpan.FromSeconds(10)), c.Logs());
+        Assert.Equal(0, await c.StatusLong(3, "inDoubt"));
+        Assert.Equal(0, await c.StatusLong(2, "heuristicAborts"));
         Assert.Equal("[[1],null]", await ReadVia(c, 3, k2, k3));
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 
@@ -11,16 +10,6 @@ namespace Ddia.Verify.Node.Tests;
 [Trait("Category", "Process")]
 public sealed class TxnNodeProcessTests
 {
-    private static async Task WaitUp(NodeCluster node)
-    {
-        var clock = Stopwatch.StartNew();
-        while (await node.Status(1) is null)
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), "the txn node never answered\n" + node.Logs());
-            await Task.Delay(50);
-        }
-    }
-
     private static async Task<long> Begin(NodeCluster node) =>
         (await node.Applied(1, "/txn/begin", new { })).GetProperty("txn").GetInt64();
 
@@ -28,7 +17,7 @@ public sealed class TxnNodeProcessTests
     public async Task WholeAndInteractiveTransactions_ReadTheirWrites_AndSnapshotIsolationAbortsTheSecondWriter()
     {
         using var node = new NodeCluster(1, new NodeClusterOptions { System = "txn", Isolation = "snapshot" });
-        await WaitUp(node);
+        await node.WaitUp();
         var whole = await node.Applied(1, "/txn", new { ops = new object?[] { new object?[] { "append", 1, 5 }, new object?[] { "r", 1, null }, new object?[] { "w", "x", 7 } } });
         Assert.True(whole.GetProperty("committed").GetBoolean());
         Assert.Equal("[null,[5],null]", whole.GetProperty("results").GetRawText());
@@ -57,7 +46,7 @@ public sealed class TxnNodeProcessTests
     public async Task TwoDoctors_GoOffCallTogether_OnlyWhereTheLevelAllowsWriteSkew(string isolation, bool bothCommit)
     {
         using var node = new NodeCluster(1, new NodeClusterOptions { System = "txn", Isolation = isolation });
-        await WaitUp(node);
+        await node.WaitUp();
         await node.Applied(1, "/txn", new { ops = new object?[] { new object?[] { "w", "alice", 1 }, new object?[] { "w", "bob", 1 } } });
 
         // Each doctor's transaction sees both on call, then takes itself off (DDIA fig. 7-8).
@@ -87,7 +76,7 @@ public sealed class TxnNodeProcessTests
     public async Task KillMinus9_CommittedTransactionsSurvive_OpenOnesDoNot()
     {
         using var node = new NodeCluster(1, new NodeClusterOptions { System = "txn", Isolation = "serializable" });
-        await WaitUp(node);
+        await node.WaitUp();
         for (var i = 1; i <= 20; i++)
             await node.Applied(1, "/txn", new { ops = new object?[] { new object?[] { "append", "log", i } } });
         var open = await Begin(node);
@@ -95,7 +84,7 @@ public sealed class TxnNodeProcessTests
 
         node.Kill(1);
         node.Start(1);
-        await WaitUp(node);
+        await node.WaitUp();
 
         var status = (await node.Status(1))!.Value;
         Assert.Equal(20, status.GetProperty("recovered").GetProperty("recordsReplayed").GetInt32());
@@ -109,7 +98,7 @@ public sealed class TxnNodeProcessTests
     public async Task MalformedSteps_Are400NamingWhatIsWrong()
     {
         using var node = new NodeCluster(1, new NodeClusterOptions { System = "txn" });
-        await WaitUp(node);
+        await node.WaitUp();
         var t = await Begin(node);
         var (code, body) = await node.PostRaw(1, $"/txn/{t}/append", """{"key":"k","element":"x"}""");
         Assert.Equal(HttpStatusCode.BadRequest, code);
