@@ -86,7 +86,11 @@ internal sealed record CampaignLine(
         var o = run.Options;
         var got = outcome.Result is { } r ? r.Validity.Name() : "-";
         if (outcome.Result is { Anomalies.IsEmpty: false } found)
-            got += ": " + string.Join(", ", found.Anomalies.Select(a => a.Kind).Distinct().Order(StringComparer.Ordinal).Take(6));
+        {
+            var kinds = string.Join(", ", found.Anomalies.Select(a => a.Kind).Distinct().Order(StringComparer.Ordinal).Take(6));
+            // A valid result can still report what its system does not promise (stale reads of an eventually consistent set).
+            got += found.Validity == Validity.Valid ? $" (reported: {kinds})" : ": " + kinds;
+        }
         if (outcome.Status != "ok") got += $" ({outcome.Status})";
         var faults = o.Nemesis.IsDefaultOrEmpty ? "none" : string.Join(", ", o.Nemesis);
         if (!o.Partitions.IsDefaultOrEmpty) faults += $" ({string.Join(", ", o.Partitions)} partitions)";
