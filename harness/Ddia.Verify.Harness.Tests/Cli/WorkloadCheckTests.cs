@@ -79,7 +79,7 @@ public class WorkloadCheckTests(ScratchDir dir) : IClassFixture<ScratchDir>
         Assert.Contains("unknown model 'serialisable'", model.Stderr, StringComparison.Ordinal);
         var workload = Cli.Run("check", path, "--workload", "graph");
         AssertExit(ExitCodes.BadInput, workload);
-        Assert.Contains("list-append, rw-register, bank, set, counter, on-call", workload.Stderr, StringComparison.Ordinal);
+        Assert.Contains("list-append, rw-register, bank, set, set-eventual, counter, on-call", workload.Stderr, StringComparison.Ordinal);
         AssertExit(ExitCodes.BadInput, Cli.Run("check", path, "--consistency-models", "serializable"));
     }
 
