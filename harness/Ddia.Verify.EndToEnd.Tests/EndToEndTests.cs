@@ -116,8 +116,14 @@ public class EndToEndTests(StoreDir store) : IClassFixture<StoreDir>
         foreach (var node in new[] { "n2", "n3" })
             Assert.True(File.Exists(Path.Combine(runDir, "logs", node, "node.log")), $"no log collected from {node}");
         var history = HistoryReader.Read(Path.Combine(runDir, "history.jsonl")).History;
-        Assert.Contains(history, op => op.Process == Op.NemesisProcess && op.Type == OpType.Info
-            && op.F is "start-partition" or "bump-clock" or "strobe-clock" or "kill" or "pause");
+        // A fault that bit: a partition that cut someone off, a kill or pause that stopped a node, a clock moved.
+        Assert.Contains(history, op => op.Process == Op.NemesisProcess && op.Type == OpType.Info && op.F switch
+        {
+            "start-partition" => op.Value.Get("grudge") is { Kind: ValueKind.Map } grudge && grudge.Entries.Any(e => !e.Value.Items.IsEmpty),
+            "kill" or "pause" => op.Value.Get("nodes") is { Items.IsEmpty: false },
+            "bump-clock" or "strobe-clock" => true,
+            _ => false,
+        });
         Assert.True(history.Count(op => op.IsClient && op.Type == OpType.Ok && op.F is "add" or "write" or "cas") >= 30,
             "fewer than 30 writes were acknowledged: the run exercised nothing");
         if (!run.StartsWith("leader-", StringComparison.Ordinal)) return;

@@ -67,7 +67,7 @@ public static class TestComposer
             package = NemesisPackages.For(new NemesisOptions
             {
                 Faults = faults,
-                Partitions = options.Partitions.IsDefaultOrEmpty ? [.. PartitionKinds.All] : [.. options.Partitions.Select(ParsePartition)],
+                Partitions = options.Partitions.IsDefaultOrEmpty ? DefaultPartitions(options.System) : [.. options.Partitions.Select(ParsePartition)],
                 Interval = TimeSpan.FromSeconds(options.NemesisInterval),
                 Db = db,
                 Capabilities = options.Loopback ? RemoteCapabilities.Exec | RemoteCapabilities.Signals : LocalCapabilities(),
@@ -240,6 +240,11 @@ public static class TestComposer
             _ => throw new UsageException($"--workload: unknown workload '{options.Workload}' for {options.System} (supported: register, set, counter)"),
         };
     }
+
+    /// <summary>Every partition shape, but "primaries" only where some nodes are not: every multi-leader and leaderless
+    /// node takes writes, so cutting the primaries off from the rest would cut nothing.</summary>
+    private static ImmutableArray<PartitionKind> DefaultPartitions(string system) =>
+        system is "multi-leader" or "leaderless" ? [.. PartitionKinds.All.Where(k => k != PartitionKind.Primaries)] : [.. PartitionKinds.All];
 
     private static PartitionKind ParsePartition(string name)
     {
