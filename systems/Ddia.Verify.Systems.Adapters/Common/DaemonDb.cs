@@ -110,6 +110,13 @@ public abstract class DaemonDb : IDb, IKillable, IPausable, IPrimaryAware, IHasL
     private protected Task<JsonElement?> StatusAsync(Node node, CancellationToken cancellation) =>
         probe.AskAsync((http, timeout) => AskStatusAsync(http, node, timeout), cancellation);
 
+    /// <summary>Waits until the node's status names a leader (a string <c>leader</c>): nodes start in parallel, and one
+    /// that knows its leader can route clients. Throws a <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
+    private protected ValueTask WaitForLeaderAsync(TestContext test, Node node, TimeSpan timeout, CancellationToken cancellation) =>
+        WaitUntilAsync(test, node, async c => await StatusAsync(node, c).ConfigureAwait(false) is { } s
+                && s.TryGetProperty("leader", out var leader) && leader.ValueKind == JsonValueKind.String,
+            timeout, string.Create(CultureInfo.InvariantCulture, $"no leader known after {timeout.TotalSeconds} s"), cancellation);
+
     /// <summary>Polls <paramref name="done"/> until it holds; after <paramref name="timeout"/> throws a
     /// <see cref="TimeoutException"/> saying "{node}: {failure}; see {log file}".</summary>
     private protected async ValueTask WaitUntilAsync(TestContext test, Node node, Func<CancellationToken, Task<bool>> done, TimeSpan timeout,

@@ -25,10 +25,7 @@ public sealed class RaftDb : DaemonDb
         ArgumentNullException.ThrowIfNull(test);
         await StartAsync(test, node, cancellation).ConfigureAwait(false);
         // Nodes start in parallel: once this one knows a leader, a majority (itself included) is up and agrees.
-        await WaitUntilAsync(test, node, async c => await StatusAsync(node, c).ConfigureAwait(false) is { } s
-                && s.TryGetProperty("leader", out var leader) && leader.ValueKind == JsonValueKind.String,
-            options.LeaderTimeout, string.Create(CultureInfo.InvariantCulture, $"no leader known after {options.LeaderTimeout.TotalSeconds} s"),
-            cancellation).ConfigureAwait(false);
+        await WaitForLeaderAsync(test, node, options.LeaderTimeout, cancellation).ConfigureAwait(false);
     }
 
     /// <summary>The daemon that runs <paramref name="node"/>: the whole ddia-node command line.</summary>

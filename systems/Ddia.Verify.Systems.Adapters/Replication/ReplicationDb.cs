@@ -28,10 +28,7 @@ public sealed class ReplicationDb : DaemonDb
         await StartAsync(test, node, cancellation).ConfigureAwait(false);
         if (options.System != "leader") return;
         // Nodes start in parallel; a follower refuses writes until it knows whom to send clients to.
-        await WaitUntilAsync(test, node, async c => await StatusAsync(node, c).ConfigureAwait(false) is { } s
-                && s.TryGetProperty("leader", out var leader) && leader.ValueKind == JsonValueKind.String,
-            options.LeaderTimeout, string.Create(CultureInfo.InvariantCulture, $"no leader known after {options.LeaderTimeout.TotalSeconds} s"),
-            cancellation).ConfigureAwait(false);
+        await WaitForLeaderAsync(test, node, options.LeaderTimeout, cancellation).ConfigureAwait(false);
     }
 
     /// <summary>The daemon that runs <paramref name="node"/>: the whole ddia-node command line, with only the knobs of
