@@ -70,12 +70,7 @@ internal static class HttpApi
                 ? Task.FromResult(BadRequest("token, key and value are required"))
                 : Reply(c, r, host.Propose(new FencedWrite(r.Token.Value, r.Key, r.Value))));
         app.MapGet("/admin/status", () => Results.Json(StatusBody(options, host)));
-        app.MapPost("/admin/clock", (ClockRequest r) =>
-        {
-            if (r.OffsetMs is null) return BadRequest("offsetMs is required");
-            host.ClockOffsetMs = r.OffsetMs.Value;
-            return Results.Json(new { offsetMs = host.ClockOffsetMs, wallNowMs = host.WallNowMs() });
-        });
+        MapClock(app, host.Clock);
         return app;
     }
 
@@ -106,12 +101,21 @@ internal static class HttpApi
         return app;
     }
 
+    /// <summary><c>POST /admin/clock {offsetMs}</c> → <c>{offsetMs, wallNowMs}</c>: sets <paramref name="clock"/>'s offset.</summary>
+    public static void MapClock(WebApplication app, OffsetClock clock) =>
+        app.MapPost("/admin/clock", (ClockRequest r) =>
+        {
+            if (r.OffsetMs is null) return BadRequest("offsetMs is required");
+            clock.OffsetMs = r.OffsetMs.Value;
+            return Results.Json(new { offsetMs = clock.OffsetMs, wallNowMs = clock.NowMs() });
+        });
+
     public static string NodeName(int id) => string.Create(CultureInfo.InvariantCulture, $"n{id}");
 
     private static object StatusBody(NodeOptions options, RaftHost host)
     {
         var s = host.Status;
-        var wall = host.WallNowMs();
+        var wall = host.Clock.NowMs();
         long? lease = s.LeaseExpiresWallMs is { } l && l != long.MinValue ? l : null;
         return new
         {
@@ -130,7 +134,7 @@ internal static class HttpApi
             leaseExpiresWallMs = lease,
             leaseRemainingMs = lease - wall,
             wallNowMs = wall,
-            clockOffsetMs = host.ClockOffsetMs,
+            clockOffsetMs = host.Clock.OffsetMs,
             readMode = options.ReadMode.ToString().ToLowerInvariant(),
             fencing = options.Fencing,
         };

@@ -11,7 +11,7 @@ namespace Ddia.Verify.Node;
 /// <see cref="TickInterval"/>) arrive through a channel; after each burst of inputs, while the node has a Ready,
 /// it persists (fsync, <see cref="FileRaftStorage"/>), then sends, then completes the clients' tasks.
 /// <para>Clocks: the monotonic clock is <see cref="Stopwatch"/>; the wall clock is the system's UTC time plus
-/// <see cref="ClockOffsetMs"/>, which <c>POST /admin/clock</c> sets. Leases, reads' and lock acquisitions' wall
+/// <see cref="Clock"/>'s offset, which <c>POST /admin/clock</c> sets. Leases, reads' and lock acquisitions' wall
 /// stamps all use that offset clock.</para>
 /// </summary>
 internal sealed class RaftHost : IAsyncDisposable
@@ -29,7 +29,6 @@ internal sealed class RaftHost : IAsyncDisposable
     private Task? loop;
     private Task? ticker;
     private long nextRequestId;
-    private long clockOffsetMs;
     private RaftStatus status;
 
     public RaftHost(NodeOptions options)
@@ -43,22 +42,16 @@ internal sealed class RaftHost : IAsyncDisposable
             ReadMode = options.ReadMode,
             Fencing = options.Fencing,
         };
-        node = new RaftNode(raftOptions, storage.Load(), MonotonicNowMs(), WallNowMs(), new Random(options.Seed));
+        node = new RaftNode(raftOptions, storage.Load(), MonotonicNowMs(), Clock.NowMs(), new Random(options.Seed));
         status = node.Status;
         transport = new PeerTransport(options.ListenPeer ?? throw new ArgumentException("a Raft node needs --listen-peer", nameof(options)), options.Peers, m => inputs.Writer.TryWrite(new PeerInput(m)));
     }
 
-    /// <summary>The offset (ms) added to the system's UTC clock to get this node's wall clock.</summary>
-    public long ClockOffsetMs
-    {
-        get => Interlocked.Read(ref clockOffsetMs);
-        set => Interlocked.Exchange(ref clockOffsetMs, value);
-    }
+    /// <summary>This node's wall clock: the system's UTC clock plus the offset <c>POST /admin/clock</c> sets.</summary>
+    public OffsetClock Clock { get; } = new();
 
     /// <summary>The node's status after the last batch the loop handled.</summary>
     public RaftStatus Status => Volatile.Read(ref status);
-
-    public long WallNowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + ClockOffsetMs;
 
     public void Start()
     {
@@ -74,13 +67,13 @@ internal sealed class RaftHost : IAsyncDisposable
     /// <summary>Submits a read stamped with the wall clock now.</summary>
     public Task<ClientResponse> Read(string key)
     {
-        var wall = WallNowMs();
+        var wall = Clock.NowMs();
         return Submit(id => new ReadInput(id, key, wall));
     }
 
     /// <summary>Acquires the lock for a lease stamped with this node's (offset) wall clock now.</summary>
     public Task<ClientResponse> AcquireLock(string client, long leaseMs) =>
-        Propose(new AcquireLock(client, leaseMs, WallNowMs()));
+        Propose(new AcquireLock(client, leaseMs, Clock.NowMs()));
 
     private Task<ClientResponse> Submit(Func<long, Input> make)
     {
@@ -128,7 +121,7 @@ internal sealed class RaftHost : IAsyncDisposable
         switch (input)
         {
             case TickInput:
-                node.Tick(MonotonicNowMs(), WallNowMs());
+                node.Tick(MonotonicNowMs(), Clock.NowMs());
                 break;
             case PeerInput p:
                 node.Receive(p.Message);

@@ -46,12 +46,7 @@ internal static class LeaderHttpApi
         });
 
         app.MapGet("/admin/status", () => Results.Json(node.Status()));
-        app.MapPost("/admin/clock", (ClockRequest r) =>
-        {
-            if (r.OffsetMs is null) return HttpApi.BadRequest("offsetMs is required");
-            node.ClockOffsetMs = r.OffsetMs.Value;
-            return Results.Json(new { offsetMs = node.ClockOffsetMs, wallNowMs = node.WallNowMs() });
-        });
+        HttpApi.MapClock(app, node.Clock);
 
         app.MapPost("/peer/leader/append", (AppendRequest r) => Results.Json(node.OnAppend(r)));
         app.MapPost("/peer/leader/snapshot", (SnapshotRequest r) =>
@@ -80,5 +75,4 @@ internal static class LeaderHttpApi
 
     internal sealed record CasRequest(string? Key, string? From, string? To);
 
-    internal sealed record ClockRequest(long? OffsetMs);
 }

@@ -56,7 +56,6 @@ internal sealed partial class LeaderNode : IDisposable
     private long lastHeard = Stopwatch.GetTimestamp();
     private bool bootstrappedFromSnapshot;
     private bool heardLeader;   // since this process started
-    private long clockOffsetMs;
     private CancellationTokenSource? leadership;   // cancels (wakes) the replication loops of this node's current term
 
     // Completed and replaced when a follower's match index or this node's role changes (writes waiting for acks look again).
@@ -87,13 +86,8 @@ internal sealed partial class LeaderNode : IDisposable
 
     private static void Pulse(ref TaskCompletionSource signal) => Interlocked.Exchange(ref signal, NewSignal()).TrySetResult();
 
-    public long ClockOffsetMs
-    {
-        get => Interlocked.Read(ref clockOffsetMs);
-        set => Interlocked.Exchange(ref clockOffsetMs, value);
-    }
-
-    public long WallNowMs() => TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds() + ClockOffsetMs;
+    /// <summary>This node's wall clock, which <c>POST /admin/clock</c> shifts (reported in the status).</summary>
+    public OffsetClock Clock { get; } = new();
 
     private IEnumerable<int> Followers => options.PeerHttp.Keys;
 
@@ -285,8 +279,8 @@ internal sealed partial class LeaderNode : IDisposable
                 snapshotIndex = replica.SnapshotIndex,
                 bootstrappedFromSnapshot,
                 keys = replica.State.Count,
-                wallNowMs = WallNowMs(),
-                clockOffsetMs = ClockOffsetMs,
+                wallNowMs = Clock.NowMs(),
+                clockOffsetMs = Clock.OffsetMs,
             };
         }
     }

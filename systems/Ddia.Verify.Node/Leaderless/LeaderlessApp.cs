@@ -48,7 +48,7 @@ internal static class LeaderlessApp
         app.MapPost("/peer/read", (PeerReadRequest r) =>
             r.K is null ? HttpApi.BadRequest("k is required") : Results.Json(new { s = SiblingJson.ToDto(node.Local(r.K)) }));
         app.MapGet("/admin/status", () => Results.Json(node.Status()));
-        VersionedApi.MapClock(app, node.Clock);
+        HttpApi.MapClock(app, node.Clock);
         node.Start();
         await app.RunAsync().ConfigureAwait(false);
         return 0;

@@ -38,7 +38,7 @@ internal static class MultiLeaderApp
             return Results.Json(new { acked = await node.Apply(from, entries).ConfigureAwait(false) });
         });
         app.MapGet("/admin/status", () => Results.Json(node.Status()));
-        VersionedApi.MapClock(app, node.Clock);
+        HttpApi.MapClock(app, node.Clock);
         node.Start();
         await app.RunAsync().ConfigureAwait(false);
         return 0;

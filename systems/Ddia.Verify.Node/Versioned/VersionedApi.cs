@@ -20,7 +20,6 @@ internal static class VersionedApi
     /// stand-in holds the write for (leaderless only).</summary>
     internal sealed record PeerWrite(string? K, SiblingDto?[]? S, int? Hint);
 
-    internal sealed record ClockRequest(long? OffsetMs);
 
     public static IResult Values(Siblings siblings) =>
         Results.Json(new { values = siblings.Items.Select(s => s.Value).ToArray(), context = siblings.Context.ToString() });
@@ -45,14 +44,6 @@ internal static class VersionedApi
         context = parsed;
         return null;
     }
-
-    public static void MapClock(WebApplication app, OffsetClock clock) =>
-        app.MapPost("/admin/clock", (ClockRequest r) =>
-        {
-            if (r.OffsetMs is null) return HttpApi.BadRequest("offsetMs is required");
-            clock.OffsetMs = r.OffsetMs.Value;
-            return Results.Json(new { offsetMs = clock.OffsetMs, wallNowMs = clock.NowMs() });
-        });
 
     /// <summary>A peer's answer relayed to the client as it is.</summary>
     public static IResult Relay(PeerReply reply) => Results.Json(reply.Body, statusCode: (int)reply.Status);

@@ -1,7 +1,7 @@
-namespace Ddia.Verify.Node.Versioned;
+namespace Ddia.Verify.Node;
 
-/// <summary>The node's wall clock, shifted by <c>POST /admin/clock</c> (the harness's clock-skew nemesis). LWW timestamps
-/// come from it; timeouts never do (they use the monotonic clock).</summary>
+/// <summary>The node's wall clock, shifted by <c>POST /admin/clock</c> (the harness's clock-skew nemesis), for every system:
+/// leases, lock stamps and LWW timestamps come from it; timeouts never do (they use the monotonic clock).</summary>
 internal sealed class OffsetClock
 {
     private long offsetMs;
