@@ -14,7 +14,6 @@ namespace Ddia.Verify.Node;
 /// </summary>
 internal sealed class Forwarder(NodeOptions options) : IDisposable
 {
-    private const string ForwardedHeader = "X-Ddia-Forwarded-By";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     // Longer than the leader's own request timeout, so the leader's 504 arrives before ours.
@@ -24,14 +23,14 @@ internal sealed class Forwarder(NodeOptions options) : IDisposable
     };
 
     public bool CanForward(HttpContext context, int? leader) =>
-        leader is { } id && options.PeerHttp.ContainsKey(id) && !context.Request.Headers.ContainsKey(ForwardedHeader);
+        leader is { } id && options.PeerHttp.ContainsKey(id) && !context.Request.Headers.ContainsKey(PeerEndpoints.ForwardedHeader);
 
     public async Task<IResult> ForwardAsync<T>(HttpContext context, T request, int leader)
     {
         var endpoint = options.PeerHttp[leader];
         var url = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://{endpoint}{context.Request.Path}"));
         using var message = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(request, options: Json) };
-        message.Headers.Add(ForwardedHeader, HttpApi.NodeName(options.Id));
+        message.Headers.Add(PeerEndpoints.ForwardedHeader, HttpApi.NodeName(options.Id));
         try
         {
             using var response = await http.SendAsync(message, context.RequestAborted).ConfigureAwait(false);

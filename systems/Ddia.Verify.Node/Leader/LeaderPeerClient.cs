@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -15,17 +14,9 @@ internal sealed class LeaderPeerClient(IReadOnlyDictionary<int, IPEndPoint> peer
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private readonly HttpClient http = new(new SocketsHttpHandler
-    {
-        ConnectTimeout = TimeSpan.FromMilliseconds(500),
-        UseProxy = false,
-        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(5),
-    })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,   // per request, below
-    };
+    private readonly HttpClient http = PeerEndpoints.NewClient();
 
-    private Uri Url(int node, string path) => new(string.Create(CultureInfo.InvariantCulture, $"http://{peers[node]}{path}"));
+    private Uri Url(int node, string path) => PeerEndpoints.Url(peers[node], path);
 
     public Task<PeerAnswer?> AppendAsync(int node, AppendRequest request, CancellationToken ct) =>
         CallAsync<PeerAnswer>(node, "/peer/leader/append", request, AppendTimeout, ct);

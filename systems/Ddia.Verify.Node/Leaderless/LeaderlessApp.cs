@@ -25,7 +25,7 @@ internal static class LeaderlessApp
         app.MapPost("/kv/put", async (HttpContext c, VersionedApi.PutRequest r) =>
         {
             if (VersionedApi.Validate(r, out var context) is { } bad) return bad;
-            if (node.MustForward(r.Key!) && !c.Request.Headers.ContainsKey(PeerHttp.ForwardedHeader))
+            if (node.MustForward(r.Key!) && !c.Request.Headers.ContainsKey(PeerEndpoints.ForwardedHeader))
             {
                 var (reply, sent) = await node.ForwardPutAsync(r).ConfigureAwait(false);
                 return reply is not null ? VersionedApi.Relay(reply)

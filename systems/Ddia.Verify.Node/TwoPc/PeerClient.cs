@@ -37,17 +37,9 @@ internal sealed class PeerClient(IReadOnlyDictionary<int, IPEndPoint> peers) : I
 
     public static readonly TimeSpan DecisionTimeout = TimeSpan.FromSeconds(1);
 
-    private readonly HttpClient http = new(new SocketsHttpHandler
-    {
-        ConnectTimeout = TimeSpan.FromMilliseconds(500),
-        UseProxy = false,
-        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(5),
-    })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,   // per request, below
-    };
+    private readonly HttpClient http = PeerEndpoints.NewClient();
 
-    private Uri Url(int node, string path) => new(string.Create(CultureInfo.InvariantCulture, $"http://{peers[node]}{path}"));
+    private Uri Url(int node, string path) => PeerEndpoints.Url(peers[node], path);
 
     /// <summary>POST /2pc/{gtid}/{action} with <paramref name="body"/>.</summary>
     public async Task<ParticipantAnswer> SendAsync(int node, string gtid, string action, object? body, TimeSpan timeout, CancellationToken ct = default)

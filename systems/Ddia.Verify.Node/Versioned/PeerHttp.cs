@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
@@ -28,17 +27,7 @@ internal enum PeerFailure
 /// </summary>
 internal sealed class PeerHttp(IReadOnlyDictionary<int, IPEndPoint> peers) : IDisposable
 {
-    public const string ForwardedHeader = "X-Ddia-Forwarded-By";
-
-    private readonly HttpClient http = new(new SocketsHttpHandler
-    {
-        ConnectTimeout = TimeSpan.FromMilliseconds(500),
-        UseProxy = false,
-        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(5),
-    })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,   // per call
-    };
+    private readonly HttpClient http = PeerEndpoints.NewClient();
 
     public IReadOnlyCollection<int> Ids => [.. peers.Keys];
 
@@ -48,9 +37,9 @@ internal sealed class PeerHttp(IReadOnlyDictionary<int, IPEndPoint> peers) : IDi
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cancel.CancelAfter(timeout);
-        var url = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://{peers[node]}{path}"));
+        var url = PeerEndpoints.Url(peers[node], path);
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(body, options: SiblingJson.Options) };
-        if (forwardedBy is not null) request.Headers.Add(ForwardedHeader, forwardedBy);
+        if (forwardedBy is not null) request.Headers.Add(PeerEndpoints.ForwardedHeader, forwardedBy);
         try
         {
             using var response = await http.SendAsync(request, cancel.Token).ConfigureAwait(false);
