@@ -50,7 +50,7 @@ public sealed class RunReportTests : IDisposable
         Assert.Contains("<div class=\"verdict invalid\" id=\"verdict\">INVALID</div>", html, StringComparison.Ordinal);
         Assert.Contains("nonlinearizable", html, StringComparison.Ordinal);
         // The read of 1 (invoked at position 4, completed at 5) is the op no order can complete.
-        Assert.Contains("<tr class=\"culprit\"><td>4</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr class=\"culprit\"><td><a href=\"timeline.html#op=4\">4</a></td>", html, StringComparison.Ordinal);
         Assert.Contains("<td>read</td><td></td><td>1</td>", html, StringComparison.Ordinal);
         Assert.Contains("Longest linearizable prefix 1", html, StringComparison.Ordinal);
         Assert.Contains("the state was", html, StringComparison.Ordinal);
@@ -79,10 +79,10 @@ public sealed class RunReportTests : IDisposable
 
         var html = WriteAndRead(Input(history, result));
 
-        Assert.Contains("<tr><td>compose</td><td class=\"invalid\">invalid</td><td>1</td>", html, StringComparison.Ordinal);
-        Assert.Contains("<tr><td>compose / linearizable</td><td class=\"invalid\">invalid</td><td>1</td>", html, StringComparison.Ordinal);
-        Assert.Contains("<tr><td>compose / unbridled-optimism</td><td class=\"valid\">valid</td><td>0</td>", html, StringComparison.Ordinal);
-        Assert.Contains("<tr><td>compose / crashing</td><td class=\"unknown\">unknown</td><td>0</td><td>InvalidOperationException: boom &lt;b&gt;</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>compose</td><td class=\"invalid\">invalid</td><td></td><td>nonlinearizable</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>compose / linearizable</td><td class=\"invalid\">invalid</td><td>linearizable (register model)</td><td>nonlinearizable</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>compose / unbridled-optimism</td><td class=\"valid\">valid</td><td></td><td>none</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>compose / crashing</td><td class=\"unknown\">unknown</td><td></td><td>none</td><td>InvalidOperationException: boom &lt;b&gt;</td>", html, StringComparison.Ordinal);
         // The composed result repeats its child's anomaly: it is shown once, under the child.
         Assert.Equal(1, Occurrences(html, "<div class=\"anomaly\">"));
     }
@@ -140,15 +140,23 @@ public sealed class RunReportTests : IDisposable
     }
 
     [Fact]
-    public void Write_HeaderShowsStatusSeedAndOptions()
+    public void Write_HeaderShowsTheFactsTheCommandLineAndEveryOption()
     {
         var history = Ops.Parse("p0 w1 [0,10]");
+        var input = Input(history, Linearizable(history)) with
+        {
+            Duration = TimeSpan.FromSeconds(41.26),
+            CommandLine = "./ddia-verify run --system raft --nemesis partition --seed 42 --name 'a b'",
+        };
 
-        var html = WriteAndRead(Input(history, Linearizable(history)));
+        var html = WriteAndRead(input);
 
-        Assert.Contains("status: <b>ok</b>", html, StringComparison.Ordinal);
-        Assert.Contains("seed: <code>42</code>", html, StringComparison.Ordinal);
-        Assert.Contains("2026-11-26 12:00:00 +00:00", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>status</td><td>ok</td></tr>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>seed</td><td>42</td></tr>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>system</td><td>raft</td></tr>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>duration</td><td>41.3 s</td></tr>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>started</td><td>2026-11-26 12:00:00 +00:00</td></tr>", html, StringComparison.Ordinal);
+        Assert.Contains("<pre class=\"command\" id=\"command\">./ddia-verify run --system raft --nemesis partition --seed 42 --name &#39;a b&#39;</pre>", html, StringComparison.Ordinal);
         Assert.Contains("<tr><td>nemesis</td><td>partition</td></tr>", html, StringComparison.Ordinal);
         Assert.Contains("<tr><td>time limit</td><td>30 s</td></tr>", html, StringComparison.Ordinal);
         Assert.DoesNotContain("id=\"crash\"", html, StringComparison.Ordinal);
@@ -179,7 +187,8 @@ public sealed class RunReportTests : IDisposable
         var html = WriteAndRead(input);
 
         Assert.Contains("The history below may be partial.", html, StringComparison.Ordinal);
-        Assert.Contains("<tr><td>3</td><td>2</td><td>1</td><td>0</td><td>0</td><td>1</td><td>0</td></tr>", html, StringComparison.Ordinal);
+        // Two writes invoked, one ok, one never completed (info); availability 50 %.
+        Assert.Contains("<tr class=\"total\"><td>(all)</td><td class=\"num\">2</td><td class=\"num\">1</td><td class=\"num\">0</td><td class=\"num\">1</td><td class=\"num\">1</td><td class=\"num\">50 %</td>", html, StringComparison.Ordinal);
         Assert.Contains("No checker results: the run was not checked.", html, StringComparison.Ordinal);
     }
 
@@ -194,7 +203,7 @@ public sealed class RunReportTests : IDisposable
         var html = File.ReadAllText(files.Index);
 
         var names = files.Images.Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToArray();
-        Assert.Equal(["latency.png", "latency.svg", "throughput.png", "throughput.svg"], names);
+        Assert.Equal(["latency-quantiles.png", "latency-quantiles.svg", "latency.png", "latency.svg", "throughput.png", "throughput.svg"], names);
         foreach (var png in files.Images.Where(f => f.EndsWith(".png", StringComparison.Ordinal)))
         {
             var bytes = File.ReadAllBytes(png);
@@ -211,6 +220,13 @@ public sealed class RunReportTests : IDisposable
         }
         Assert.Contains("<img src=\"latency.png\"", html, StringComparison.Ordinal);
         Assert.Contains("<img src=\"throughput.png\"", html, StringComparison.Ordinal);
+        Assert.Contains("<img src=\"latency-quantiles.png\"", html, StringComparison.Ordinal);
+        // Each window is labelled with its kind on the plots, not only in the legend.
+        var texts = System.Xml.Linq.XDocument.Load(Path.Combine(dir.Path, "latency.svg")).Descendants()
+            .Where(e => e.Name.LocalName == "text").Select(e => e.Value.Trim()).ToList();
+        Assert.Contains("partition", texts);
+        Assert.Contains("fault: partition", texts);
+        Assert.Contains("kill", texts);
         // The fault table: two stopped windows and a kill never healed.
         Assert.Contains("partition</td><td>5</td><td>10.05</td>", html, StringComparison.Ordinal);
         Assert.Contains("pause</td><td>12</td><td>15.05</td>", html, StringComparison.Ordinal);

@@ -38,6 +38,8 @@ public static class FaultWindows
         new("kill", Set("kill"), Set("start")),
         new("clock", Set("bump-clock", "strobe-clock"), Set("reset-clock")),
         new("loss", Set("start-loss", "loss-start"), Set("stop-loss", "loss-stop")),
+        // The 2pc coordinator's crash point: armed, then the crashed nodes restarted.
+        new("crash", Set("arm-crash"), Set("recover-crash")),
     ];
 
     /// <summary>

@@ -18,6 +18,12 @@ public sealed record ReportInput
 
     public ulong Seed { get; init; }
 
+    /// <summary>How long the run took, setup and teardown included (null when not known, as for a history checked offline).</summary>
+    public TimeSpan? Duration { get; init; }
+
+    /// <summary>The command that runs this test again with the same seed and knobs (shown for copying, never run).</summary>
+    public string? CommandLine { get; init; }
+
     /// <summary>The options of the test, in the order to show them: system, nodes, concurrency, time limit, nemesis, ….</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Options { get; init; } = [];
 
@@ -48,6 +54,9 @@ public sealed record ReportInput
 
     /// <summary>The file the status samples were streamed to, when there is one.</summary>
     public string? StatusLink { get; init; }
+
+    /// <summary>Other files of the run to link (label → path relative to the run directory): nodes.json, an EDN export, ….</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> OtherLinks { get; init; } = [];
 }
 
 /// <summary>The files <see cref="RunReport.Write"/> wrote, as full paths.</summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Ddia.Verify.Checkers;
 using Ddia.Verify.Checkers.Linearizability;
+using Ddia.Verify.Checkers.Transactions;
 using Ddia.Verify.History;
 using Ddia.Verify.Reports.Plots;
 using static Ddia.Verify.Reports.Html;
@@ -35,20 +36,32 @@ internal static class ReportPage
         .swatch { display: inline-block; width: 1em; height: 1em; vertical-align: middle; margin-right: 0.3em; border: 1px solid #999; }
         img { max-width: 100%; border: 1px solid #ddd; }
         tr.culprit td { background: #fdecea; }
+        nav { margin: 0.8em 0; } nav a { margin-right: 1em; }
+        pre.command { background: #f6f8fa; border: 1px solid #ddd; padding: 0.5em 0.8em; white-space: pre-wrap; word-break: break-all; }
+        table.facts td { font-family: inherit; }
+        td.num { text-align: right; }
+        tr.total td { font-weight: bold; }
+        tr.idle td { background: #fff8e1; }
+        details summary { cursor: pointer; color: #555; }
         """;
 
-    public static string Render(ReportInput input, OpTimings? timings, IReadOnlyList<RenderedPlot> plots, string? plotError)
+    /// <summary>The timeline page beside index.html (written by <see cref="RunReport"/> whenever there is a history).</summary>
+    internal const string TimelineFile = "timeline.html";
+
+    public static string Render(ReportInput input, PageParts parts)
     {
         var sb = new StringBuilder();
         sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>")
           .Append(Escape(input.TestName)).Append(" — ").Append(Escape(VerdictName(input))).Append("</title>\n<style>\n")
           .Append(Style).Append("</style>\n</head>\n<body>\n");
         Header(sb, input);
-        HistorySummary(sb, input.History);
+        Navigation(sb, input, parts);
         Verdicts(sb, input.Result);
+        HistorySummary(sb, input.History, parts);
+        FaultCoverageSection(sb, parts);
+        PlotsSection(sb, parts);
         Anomalies(sb, input.Result, input.History);
-        PlotsSection(sb, timings, plots, plotError);
-        Links(sb, input);
+        Links(sb, input, parts);
         sb.Append("</body>\n</html>\n");
         return sb.ToString();
     }
@@ -62,9 +75,19 @@ internal static class ReportPage
         var verdict = VerdictName(input);
         sb.Append("<header>\n<h1>").Append(Escape(input.TestName)).Append("</h1>\n");
         sb.Append("<div class=\"verdict ").Append(verdict).Append("\" id=\"verdict\">").Append(Escape(verdict.ToUpperInvariant())).Append("</div>\n");
-        sb.Append("<p class=\"meta\"><span>status: <b>").Append(Escape(input.Status)).Append("</b></span>")
-          .Append("<span>started: ").Append(Escape(input.StartTime.ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture))).Append("</span>")
-          .Append("<span>seed: <code>").Append(Escape(input.Seed.ToString(CultureInfo.InvariantCulture))).Append("</code></span></p>\n");
+
+        // The facts a reader looks for first; the full list of options follows, folded.
+        string? Option(string key) => input.Options.FirstOrDefault(o => o.Key == key).Value;
+        sb.Append("<table class=\"facts\" id=\"facts\">\n");
+        foreach (var key in new[] { "system", "configuration", "workload", "nemesis", "environment", "nodes" })
+            if (Option(key) is { } value) sb.Row(key, value);
+        sb.Row("seed", input.Seed.ToString(CultureInfo.InvariantCulture));
+        sb.Row("started", input.StartTime.ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture));
+        if (input.Duration is { } d) sb.Row("duration", Invariant($"{d.TotalSeconds:0.#} s"));
+        sb.Row("status", input.Status);
+        sb.Append("</table>\n");
+        if (input.CommandLine is { } command)
+            sb.Append("<p>To run it again (same seed, same knobs):</p>\n<pre class=\"command\" id=\"command\">").Append(Escape(command)).Append("</pre>\n");
 
         var crashed = !string.Equals(input.Status, ReportInput.StatusOk, StringComparison.Ordinal);
         if (crashed || input.CrashMessage is not null)
@@ -79,38 +102,47 @@ internal static class ReportPage
 
         if (input.Options.Count > 0)
         {
-            sb.Append("<table id=\"options\">\n").HeaderRow("option", "value");
+            sb.Append("<details><summary>every option (").Append(Num(input.Options.Count)).Append(")</summary>\n<table id=\"options\">\n").HeaderRow("option", "value");
             foreach (var (k, v) in input.Options) sb.Row(k, v);
-            sb.Append("</table>\n");
+            sb.Append("</table>\n</details>\n");
         }
         sb.Append("</header>\n");
     }
 
-    private static void HistorySummary(StringBuilder sb, HistoryList? history)
+    private static void Navigation(StringBuilder sb, ReportInput input, PageParts parts)
     {
-        sb.Append("<h2>History</h2>\n");
+        sb.Append("<nav><a href=\"#checkers\">checkers</a><a href=\"#ops\">ops</a>");
+        if (parts.Coverage.Count > 1) sb.Append("<a href=\"#faults\">faults</a>");
+        sb.Append("<a href=\"#plots\">plots</a>");
+        if (input.Result is not null) sb.Append("<a href=\"#anomalies\">anomalies</a>");
+        if (parts.TimelineWritten) sb.Append("<a href=\"").Append(TimelineFile).Append("\" id=\"timeline-link\">timeline</a>");
+        sb.Append("<a href=\"#files\">files</a></nav>\n");
+    }
+
+    private static void HistorySummary(StringBuilder sb, HistoryList? history, PageParts parts)
+    {
+        sb.Append("<h2 id=\"ops\">Ops</h2>\n");
         if (history is null)
         {
             sb.Append("<p class=\"note\">No history was recorded.</p>\n");
             return;
         }
-        int invokes = 0, ok = 0, fail = 0, info = 0, open = 0, nemesis = 0;
-        for (var i = 0; i < history.Count; i++)
+        var nemesis = 0;
+        foreach (var op in history) if (op.Process == Op.NemesisProcess) nemesis++;
+        sb.Append("<p>").Append(Num(history.Count)).Append(" history entries, ").Append(Num(nemesis)).Append(" of them the nemesis's.");
+        if (parts.TimelineWritten) sb.Append(" Every op on a time line: <a href=\"").Append(TimelineFile).Append("\">the timeline</a>.");
+        sb.Append("</p>\n");
+
+        // Availability: the share of invocations that succeeded, per f; info counts ops that never completed too.
+        sb.Append("<table id=\"op-counts\">\n").HeaderRow("f", "invocations", "ok", "fail", "info", "of which never completed", "availability", "ok latency p50 (ms)", "p99 (ms)");
+        foreach (var row in parts.Counts)
         {
-            var op = history[i];
-            if (op.Process == Op.NemesisProcess) nemesis++;
-            if (!op.IsClient || !op.IsInvoke) continue;
-            invokes++;
-            if (history.CompletionOf(i) < 0) { open++; continue; }
-            switch (history.OutcomeOf(i))
-            {
-                case OpType.Ok: ok++; break;
-                case OpType.Fail: fail++; break;
-                default: info++; break;
-            }
+            sb.Append(row.F == OpCounts.All ? "<tr class=\"total\">" : "<tr>")
+              .Append("<td>").Append(Escape(row.F)).Append("</td>")
+              .Append(NumCell(row.Invocations)).Append(NumCell(row.Ok)).Append(NumCell(row.Fail)).Append(NumCell(row.Info)).Append(NumCell(row.NeverCompleted))
+              .Append("<td class=\"num\">").Append(Percent(row.Availability)).Append("</td>")
+              .Append("<td class=\"num\">").Append(Ms(row.P50Ms)).Append("</td><td class=\"num\">").Append(Ms(row.P99Ms)).Append("</td></tr>\n");
         }
-        sb.Append("<table id=\"history-summary\">\n").HeaderRow("ops", "client invocations", "ok", "fail", "info", "never completed", "nemesis ops");
-        sb.Row(Num(history.Count), Num(invokes), Num(ok), Num(fail), Num(info), Num(open), Num(nemesis));
         sb.Append("</table>\n");
         if (history.Problems.Count > 0)
         {
@@ -120,28 +152,60 @@ internal static class ReportPage
         }
     }
 
+    private static void FaultCoverageSection(StringBuilder sb, PageParts parts)
+    {
+        if (parts.Coverage.Count <= 1) return;   // only the no-fault row: the run injected no fault
+        sb.Append("<h2 id=\"faults\">Fault coverage</h2>\n<p class=\"note\">Whether the faults exercised the run: how long each was on, which nodes it hit, "
+            + "and how the client ops that overlapped it ended. A fault that hit no node, or that no op overlapped, tested nothing.</p>\n");
+        sb.Append("<table id=\"fault-coverage\">\n").HeaderRow("fault", "times started", "active (s)", "nodes hit", "starts that hit no node", "ops overlapping", "ok", "fail", "info", "availability");
+        foreach (var row in parts.Coverage)
+        {
+            var noFault = row.Kind == FaultCoverage.NoFault;
+            sb.Append(row.WindowsWithoutNodes == row.Windows && !noFault ? "<tr class=\"idle\">" : "<tr>").Append("<td>");
+            if (!noFault) sb.Append("<span class=\"swatch\" style=\"background:").Append(Palette.FaultHex(row.Kind)).Append("\"></span>");
+            sb.Append(Escape(row.Kind)).Append("</td>")
+              .Append(noFault ? "<td></td><td></td><td></td><td></td>" : NumCell(row.Windows) + "<td class=\"num\">" + Seconds(row.ActiveNs) + "</td><td>"
+                  + Escape(row.Nodes.Count == 0 ? "none" : string.Join(", ", row.Nodes)) + "</td>" + NumCell(row.WindowsWithoutNodes))
+              .Append(NumCell(row.Ops)).Append(NumCell(row.Ok)).Append(NumCell(row.Fail)).Append(NumCell(row.Info))
+              .Append("<td class=\"num\">").Append(Percent(row.Availability)).Append("</td></tr>\n");
+        }
+        sb.Append("</table>\n");
+    }
+
     private static void Verdicts(StringBuilder sb, CheckResult? result)
     {
-        sb.Append("<h2>Checkers</h2>\n");
+        sb.Append("<h2 id=\"checkers\">Checkers</h2>\n");
         if (result is null)
         {
             sb.Append("<p class=\"note\">No checker results: the run was not checked.</p>\n");
             return;
         }
-        sb.Append("<table id=\"verdicts\">\n").HeaderRow("checker", "validity", "anomalies", "error");
+        sb.Append("<table id=\"verdicts\">\n").HeaderRow("checker", "validity", "models ruled out", "anomalies", "error");
         foreach (var (path, r) in Walk(result))
         {
             var v = r.Validity.Name();
+            var kinds = string.Join(", ", r.Anomalies.GroupBy(a => a.Kind, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => g.Count() == 1 ? g.Key : Invariant($"{g.Key} ×{g.Count()}")));
             sb.Append("<tr><td>").Append(Escape(path)).Append("</td><td class=\"").Append(v).Append("\">").Append(v)
-              .Append("</td><td>").Append(Num(r.Anomalies.Length)).Append("</td><td>").Append(Escape(r.Error)).Append("</td></tr>\n");
+              .Append("</td><td>").Append(Escape(RuledOut(r))).Append("</td><td>").Append(Escape(kinds.Length == 0 ? "none" : kinds))
+              .Append("</td><td>").Append(Escape(r.Error)).Append("</td></tr>\n");
         }
         sb.Append("</table>\n");
     }
 
+    /// <summary>The consistency models one checker's findings rule out, as Elle names them.</summary>
+    private static string RuledOut(CheckResult r) => r.Detail switch
+    {
+        TxnCheckResult t when t.Not.Count + t.AlsoNot.Count > 0 =>
+            string.Join(", ", t.Not) + (t.AlsoNot.Count > 0 ? "; so also " + string.Join(", ", t.AlsoNot) : ""),
+        LinearizabilityResult { Validity: Validity.Invalid } l => $"linearizable ({l.Model} model)",
+        _ => "",
+    };
+
     private static void Anomalies(StringBuilder sb, CheckResult? result, HistoryList? history)
     {
         if (result is null) return;
-        sb.Append("<h2>Anomalies</h2>\n");
+        sb.Append("<h2 id=\"anomalies\">Anomalies</h2>\n");
         var any = false;
         foreach (var (path, r) in Walk(result))
         {
@@ -184,7 +248,9 @@ internal static class ReportPage
                 continue;
             }
             sb.Append(highlight == position ? "<tr class=\"culprit\">" : "<tr>");
-            foreach (var cell in OpCells(o)) sb.Append("<td>").Append(Escape(cell)).Append("</td>");
+            // The index opens the op on the timeline, among the ops around it.
+            sb.Append("<td><a href=\"").Append(TimelineFile).Append("#op=").Append(Num(o.Index)).Append("\">").Append(Num(o.Index)).Append("</a></td>");
+            foreach (var cell in OpCells(o).Skip(1)) sb.Append("<td>").Append(Escape(cell)).Append("</td>");
             sb.Append("</tr>\n");
         }
         sb.Append("</table>\n");
@@ -209,21 +275,21 @@ internal static class ReportPage
         _ => Num(process),
     };
 
-    private static void PlotsSection(StringBuilder sb, OpTimings? timings, IReadOnlyList<RenderedPlot> plots, string? plotError)
+    private static void PlotsSection(StringBuilder sb, PageParts parts)
     {
-        sb.Append("<h2>Plots</h2>\n");
-        if (plotError is not null)
-            sb.Append("<p class=\"note\">The plots could not be drawn: ").Append(Escape(plotError)).Append("</p>\n");
-        else if (timings is null || timings.Ops.Count == 0)
-            sb.Append("<p class=\"note\">No completed client op with a time: ").Append(plots.Count == 0 ? "nothing to plot" : "no latency or throughput plot").Append(".</p>\n");
-        foreach (var p in plots)
+        sb.Append("<h2 id=\"plots\">Plots</h2>\n");
+        if (parts.PlotError is not null)
+            sb.Append("<p class=\"note\">The plots could not be drawn: ").Append(Escape(parts.PlotError)).Append("</p>\n");
+        else if (parts.Timings is null || parts.Timings.Ops.Count == 0)
+            sb.Append("<p class=\"note\">No completed client op with a time: ").Append(parts.Plots.Count == 0 ? "nothing to plot" : "no latency or throughput plot").Append(".</p>\n");
+        foreach (var p in parts.Plots)
         {
             sb.Append("<figure><img src=\"").Append(SafeHref(p.Png)).Append("\" alt=\"").Append(Escape(p.Caption)).Append("\">")
               .Append("<figcaption>").Append(Escape(p.Caption)).Append(" (<a href=\"").Append(SafeHref(p.Svg)).Append("\">SVG</a>)</figcaption></figure>\n");
         }
-        if (timings is null || timings.Faults.Count == 0) return;
+        if (parts.Timings is not { Faults.Count: > 0 } timings) return;
 
-        sb.Append("<h3>Faults</h3>\n<table id=\"faults\">\n").HeaderRow("fault", "start (s)", "end (s)", "history positions");
+        sb.Append("<h3>Fault windows</h3>\n<table id=\"fault-windows\">\n").HeaderRow("fault", "start (s)", "end (s)", "history positions");
         foreach (var w in timings.Faults)
         {
             sb.Append("<tr><td><span class=\"swatch\" style=\"background:").Append(Palette.FaultHex(w.Kind)).Append("\"></span>")
@@ -234,13 +300,20 @@ internal static class ReportPage
         sb.Append("</table>\n");
     }
 
-    private static void Links(StringBuilder sb, ReportInput input)
+    private static void Links(StringBuilder sb, ReportInput input, PageParts parts)
     {
-        sb.Append("<h2>Files</h2>\n<ul id=\"links\">\n");
+        sb.Append("<h2 id=\"files\">Files</h2>\n<ul id=\"links\">\n");
         Link(sb, "history", input.HistoryLink);
         Link(sb, "test.json", input.TestJsonLink);
         Link(sb, "results.json", input.ResultsJsonLink);
         Link(sb, "node status samples", input.StatusLink);
+        if (parts.TimelineWritten) Link(sb, "timeline", TimelineFile);
+        foreach (var p in parts.Plots)
+        {
+            Link(sb, "plot", p.Png);
+            Link(sb, "plot", p.Svg);
+        }
+        foreach (var (name, path) in input.OtherLinks) Link(sb, name, path);
         foreach (var (name, path) in input.NodeLogs) Link(sb, "log: " + name, path);
         sb.Append("</ul>\n");
     }
@@ -267,5 +340,20 @@ internal static class ReportPage
 
     private static string Num(long n) => n.ToString(CultureInfo.InvariantCulture);
 
+    private static string NumCell(long n) => "<td class=\"num\">" + Num(n) + "</td>";
+
+    private static string Percent(double? share) => share is { } s ? Invariant($"{s * 100:0.#} %") : "-";
+
+    private static string Ms(double? ms) => ms is { } m ? Invariant($"{m:0.###}") : "-";
+
     private static string Seconds(long ns) => (ns / 1e9).ToString("0.###", CultureInfo.InvariantCulture);
 }
+
+/// <summary>What <see cref="RunReport"/> computed for the page: plots written, counts, coverage, and whether the timeline exists.</summary>
+internal sealed record PageParts(
+    OpTimings? Timings,
+    IReadOnlyList<RenderedPlot> Plots,
+    string? PlotError,
+    IReadOnlyList<OpCountRow> Counts,
+    IReadOnlyList<FaultCoverageRow> Coverage,
+    bool TimelineWritten);

@@ -32,6 +32,8 @@ public static class RunReport
             if (timings is { Ops.Count: > 0 })
             {
                 plots.Add(Render(LatencyPlot.Build(timings), runDirectory, "latency", "Latency of each completed client op"));
+                plots.Add(Render(LatencyQuantilesPlot.Build(timings), runDirectory, "latency-quantiles",
+                    "Latency quantiles of ok ops over time (median, 95th and 99th percentile, maximum)"));
                 plots.Add(Render(ThroughputPlot.Build(timings), runDirectory, "throughput", "Completions per second"));
             }
             if (lag.Count > 0)
@@ -47,8 +49,12 @@ public static class RunReport
             plotError = $"{e.GetType().Name}: {e.Message}";
         }
 
+        var counts = input.History is { } history ? OpCounts.ByF(history) : [];
+        var coverage = input.History is { } hist ? FaultCoverage.Compute(hist, timings?.Faults ?? FaultWindows.Find(hist)) : [];
+        var timelineWritten = false;
+
         var index = Path.Combine(runDirectory, IndexFile);
-        var html = ReportPage.Render(input, timings, plots, plotError);
+        var html = ReportPage.Render(input, new PageParts(timings, plots, plotError, counts, coverage, timelineWritten));
         File.WriteAllText(index, html, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
         return new ReportFiles(index, [.. plots.SelectMany(p => new[] { Path.Combine(runDirectory, p.Png), Path.Combine(runDirectory, p.Svg) })]);
     }

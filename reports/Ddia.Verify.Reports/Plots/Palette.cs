@@ -24,9 +24,10 @@ internal static class Palette
         ["kill"] = "#8c564b",
         ["clock"] = "#17becf",
         ["loss"] = "#e377c2",
+        ["crash"] = "#bcbd22",
     };
 
-    private static readonly string[] OtherFaults = ["#bcbd22", "#7f7f7f", "#aec7e8", "#98df8a", "#c49c94"];
+    private static readonly string[] OtherFaults = ["#7f7f7f", "#aec7e8", "#98df8a", "#c49c94"];
 
     /// <summary>The colour of a fault kind; kinds we do not know get one by name, stable across plots.</summary>
     public static Color OfFault(string kind) => Color.FromHex(FaultHex(kind));

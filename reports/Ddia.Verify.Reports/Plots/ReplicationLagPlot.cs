@@ -36,6 +36,7 @@ internal static class ReplicationLagPlot
         double low = Math.Min(0, values.Min()), high = Math.Max(1, values.Max());
         var pad = (high - low) * 0.05;
         plot.Axes.SetLimits(0, Math.Max(end / 1e9, 1e-3), low - pad, high + pad);
+        if (timings is not null) FaultShading.Label(plot, timings, high + pad);
         plot.Axes.Left.TickGenerator = new NumericAutomatic { IntegerTicksOnly = true };
         plot.Title("Replication lag");
         plot.XLabel("time (s)");

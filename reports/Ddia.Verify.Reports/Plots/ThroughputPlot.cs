@@ -38,6 +38,7 @@ internal static class ThroughputPlot
         plot.YLabel(bucket == 1 ? "completions / s" : $"completions / s (per {Html.Invariant($"{bucket:0.###}")} s)");
         plot.Axes.Margins(bottom: 0);
         plot.Axes.SetLimitsX(0, Math.Max(timings.EndSeconds, 1e-3));
+        FaultShading.Label(plot, timings);
         plot.ShowLegend(Edge.Right);
         return plot;
     }
