@@ -111,6 +111,65 @@ public sealed record RunOptions
         Nemesis.IsDefaultOrEmpty ? "no-faults" : string.Join('+', Nemesis),
     }.Where(p => p.Length > 0));
 
+    /// <summary>
+    /// The <c>ddia-verify run</c> command that repeats this test: the same system, knobs, workload, faults, sizes and seed
+    /// (the op and fault schedule replay; what the cluster does under them may not). Every argument is shell-quoted.
+    /// </summary>
+    public string CommandLine()
+    {
+        var args = new List<string> { "./ddia-verify", "run", "--system", System, "--workload", Workload };
+        void Add(string flag, string value) => args.AddRange([flag, value]);
+        static string Number(double n) => n.ToString("0.###", CultureInfo.InvariantCulture);
+        switch (System)
+        {
+            case "raft":
+                Add("--read-mode", ReadMode);
+                if (Workload == "lock") Add("--fencing", Fencing ? "on" : "off");
+                break;
+            case "txn" or "2pc":
+                Add("--isolation", IsolationLevel);
+                if (UnsafeHeuristic) args.Add("--unsafe-heuristic");
+                if (!ConsistencyModels.IsDefaultOrEmpty) Add("--consistency-models", string.Join(',', ConsistencyModels));
+                if (Workload is "list-append" or "rw-register") Add("--txns-per-key-shift", TxnsPerKeyShift.ToString(CultureInfo.InvariantCulture));
+                break;
+            case "leader":
+                Add("--replication", Replication);
+                Add("--reads", Reads);
+                Add("--failover", Failover);
+                break;
+            case "multi-leader":
+                Add("--conflicts", Conflicts);
+                break;
+            case "leaderless":
+                Add("--conflicts", Conflicts);
+                if (N is { } n) Add("--n", n.ToString(CultureInfo.InvariantCulture));
+                if (W is { } w) Add("--w", w.ToString(CultureInfo.InvariantCulture));
+                if (R is { } r) Add("--r", r.ToString(CultureInfo.InvariantCulture));
+                if (SloppyQuorum) args.Add("--sloppy-quorum");
+                Add("--read-repair", ReadRepair ? "on" : "off");
+                break;
+        }
+        Add("--nemesis", Nemesis.IsDefaultOrEmpty ? "none" : string.Join(',', Nemesis));
+        if (!Partitions.IsDefaultOrEmpty) Add("--partitions", string.Join(',', Partitions));
+        if (Scenario is { } scenario) Add("--scenario", scenario);
+        Add("--nemesis-interval", Number(NemesisInterval));
+        Add("--nodes", Nodes.ToString(CultureInfo.InvariantCulture));
+        Add("--concurrency", Concurrency.ToString(CultureInfo.InvariantCulture));
+        Add("--time-limit", Number(TimeLimit.TotalSeconds));
+        Add("--rate", Number(Rate));
+        if (Workload == "register") Add("--read-weight", ReadWeight.ToString(CultureInfo.InvariantCulture));
+        if (Loopback) args.Add("--loopback");
+        Add("--seed", Seed.ToString(CultureInfo.InvariantCulture));
+        if (Name is { } name) Add("--name", name);
+        return string.Join(' ', args.Select(ShellQuote));
+    }
+
+    /// <summary>A word a POSIX shell reads back as itself: bare when it is plain, else in single quotes.</summary>
+    internal static string ShellQuote(string word) =>
+        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '/' or ',' or ':' or '=' or '+')
+            ? word
+            : "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
     /// <summary>The system's knobs in a few words ("async, reads any, failover naive"; "n=3 w=2 r=2, lww").</summary>
     public string Configuration => System switch
     {

@@ -116,6 +116,7 @@ public static class TestComposer
             TimeLimit = options.TimeLimit,
             Grace = TimeSpan.FromSeconds(60),
             Check = new CheckSettings { Model = workload.Model },
+            CommandLine = options.CommandLine(),
             Options = ImmutableDictionary.CreateRange(new Dictionary<string, string>
             {
                 ["system"] = options.System,

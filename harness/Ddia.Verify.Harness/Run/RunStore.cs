@@ -17,6 +17,7 @@ public sealed class RunStore
     public const string TestFile = "test.json";
     public const string ResultsFile = "results.json";
     public const string StatusFile = "status.jsonl";
+    public const string NodesFile = "nodes.json";
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
@@ -48,10 +49,11 @@ public sealed class RunStore
         timeLimitSeconds = spec.TimeLimit.TotalSeconds,
         opTimeoutSeconds = spec.OpTimeout.TotalSeconds,
         check = spec.Check,
+        commandLine = spec.CommandLine,
     }, Json));
 
     /// <summary>The nodes an environment made (their addresses are known only once it is open).</summary>
-    public void WriteNodes(IEnumerable<Abstractions.Node> nodes) => File.WriteAllText(Path.Combine(Directory, "nodes.json"),
+    public void WriteNodes(IEnumerable<Abstractions.Node> nodes) => File.WriteAllText(Path.Combine(Directory, NodesFile),
         JsonSerializer.Serialize(nodes.Select(n => new { name = n.Name, address = n.Address }), Json));
 
     /// <summary>Where a node's log file goes: logs/&lt;node&gt;/&lt;name&gt; (the directory is created).</summary>
@@ -70,6 +72,7 @@ public sealed class RunStore
         limitations = outcome.Limitations,
         seed = outcome.Seed,
         ops = outcome.Ops,
+        durationSeconds = outcome.Elapsed?.TotalSeconds,
         checkers = outcome.Result is { } r ? Flatten(r) : [],
     }, Json));
 
@@ -102,6 +105,8 @@ public sealed class RunStore
                 TestName = spec.Name,
                 StartTime = startedAt,
                 Seed = spec.Seed,
+                Duration = outcome.Elapsed,
+                CommandLine = spec.CommandLine,
                 Options = options,
                 Status = outcome.Status,
                 CrashMessage = outcome.Error,
@@ -113,6 +118,7 @@ public sealed class RunStore
                 NodeLogs = logs,
                 StatusSamples = samples,
                 StatusLink = File.Exists(StatusPath) ? StatusFile : null,
+                OtherLinks = File.Exists(Path.Combine(Directory, NodesFile)) ? [new("nodes and addresses", NodesFile)] : [],
             }, Directory).Index;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
@@ -159,4 +165,7 @@ public sealed record RunOutcome(string Status, CheckResult? Result, string? Erro
 {
     /// <summary>Faults the environment could not inject, in plain words.</summary>
     public IReadOnlyList<string> Limitations { get; init; } = [];
+
+    /// <summary>How long the run took from its start to the end of checking (null when not measured).</summary>
+    public TimeSpan? Elapsed { get; init; }
 }

@@ -65,7 +65,11 @@ public static class Runner
         var history = new Ddia.Verify.History.History(recorder.Ops);
         var options = status == "interrupted" ? new CheckOptions { Timeout = InterruptedCheckLimit } : new CheckOptions();
         var result = spec.Checker.CheckSafe(history, options, CancellationToken.None);
-        var outcome = new RunOutcome(status, result, error, spec.Seed, recorder.Ops.Count) { Limitations = [.. limitations] };
+        var outcome = new RunOutcome(status, result, error, spec.Seed, recorder.Ops.Count)
+        {
+            Limitations = [.. limitations],
+            Elapsed = time.GetUtcNow() - startedAt,
+        };
         store.WriteResults(outcome);
         hooks.OnPhase?.Invoke("report");
         store.WriteReport(spec, outcome, history, startedAt);

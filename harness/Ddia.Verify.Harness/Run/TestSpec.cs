@@ -45,6 +45,9 @@ public sealed record TestSpec
     /// <summary>How the history should be checked again offline: for a linearizable workload, its model and initial value.</summary>
     public CheckSettings Check { get; init; } = new();
 
+    /// <summary>The command that runs this test again (shown in the report), when it was composed from the CLI's options.</summary>
+    public string? CommandLine { get; init; }
+
     /// <summary>What test.json records about the run beyond the slots: system, workload, nemesis, read mode…</summary>
     public ImmutableDictionary<string, string> Options { get; init; } = ImmutableDictionary<string, string>.Empty;
 
