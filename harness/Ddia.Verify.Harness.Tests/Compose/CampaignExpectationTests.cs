@@ -71,5 +71,7 @@ public class CampaignExpectationTests
         Assert.Equal(["2pc-bank", "2pc-bank-coordinator-crash", "2pc-bank-unsafe-heuristic"], CampaignCommand.Selected(runs, "2pc").Select(r => r.Name));
         Assert.Equal(runs.Count, CampaignCommand.Selected(runs, null).Count());
         Assert.Empty(CampaignCommand.Selected(runs, "meteor"));
+        // Several names: campaign order, each run once.
+        Assert.Equal(["2pc-bank", "2pc-bank-unsafe-heuristic"], CampaignCommand.Selected(runs, "2pc-bank-unsafe-heuristic, 2pc-bank,2pc-bank").Select(r => r.Name));
     }
 }

@@ -22,7 +22,7 @@ internal static class CampaignCommand
         var store = new Option<string>("--store") { Description = "Where runs are kept", DefaultValueFactory = _ => "store" };
         var seed = new Option<ulong?>("--seed") { Description = "Seed of the first run (the others use the next seeds)" };
         var nodeProgram = new Option<string?>("--node-program") { Description = "Path to ddia-node.dll (./ddia-verify sets it)" };
-        var only = new Option<string?>("--only") { Description = "Run only the campaign run of this name or, when none has it, those whose name contains it" };
+        var only = new Option<string?>("--only") { Description = "Run only the campaign runs of these comma-separated names (or, for a name no run has, those whose name contains it)" };
         var command = new Command("campaign", "Run the default campaign: every reference system, correct and textbook-broken, under faults; the table also goes to STORE/campaign.md.")
         {
             store, seed, nodeProgram, only,
@@ -67,13 +67,19 @@ internal static class CampaignCommand
         return command;
     }
 
-    /// <summary>The run named <paramref name="only"/> (2pc-bank alone, not also 2pc-bank-coordinator-crash), else the
-    /// runs whose name contains it; every run without a filter.</summary>
+    /// <summary>For each comma-separated name of <paramref name="only"/>: the run of that name (2pc-bank alone, not also
+    /// 2pc-bank-coordinator-crash), else the runs whose name contains it; campaign order, each run once. Every run
+    /// without a filter.</summary>
     internal static IEnumerable<CampaignRun> Selected(IReadOnlyList<CampaignRun> runs, string? only)
     {
         if (only is null) return runs;
-        var exact = runs.Where(r => r.Name == only).ToList();
-        return exact.Count > 0 ? exact : runs.Where(r => r.Name.Contains(only, StringComparison.Ordinal));
+        var chosen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var name in only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var exact = runs.Where(r => r.Name == name).ToList();
+            chosen.UnionWith((exact.Count > 0 ? exact : runs.Where(r => r.Name.Contains(name, StringComparison.Ordinal))).Select(r => r.Name));
+        }
+        return runs.Where(r => chosen.Contains(r.Name));
     }
 }
 
