@@ -117,7 +117,10 @@ public sealed class TransactionSectionTests : IDisposable
     [Fact]
     public void RunReport_ForATransactionalChecker_DrawsCyclesInsteadOfTheGenericList()
     {
-        var history = Txns.Parse(WriteSkew + " | p2 ax2 ry[] [20,30] | p3 rx[1,2] [40,50]");
+        // Write skew (k0, k1), G-nonadjacent over four transactions (k2..k5) and a lost update (k6).
+        var history = Txns.Parse("p0 rk0[] rk1[] ak0.1 [0,10] | p1 rk0[] rk1[] ak1.1 [0,10] " +
+                                 "| p2 rk2[] rk5[1] [0,100] | p3 ak2.1 ak3.1 [0,100] | p4 rk3[1] rk4[] [0,100] | p5 ak4.1 ak5.1 [0,100] " +
+                                 "| p6 ak6.0 [0,5] | p7 rk6[0] ak6.1 [10,20] | p8 rk6[0] ak6.2 [10,20] | p9 rk6[0,1,2] [30,40]");
         var result = Checkers.Checkers.Compose(new TransactionalChecker(TxnWorkload.ListAppend, new TxnCheckOptions { ConsistencyModels = ["serializable"] }))
             .Check(history, new CheckOptions());
         Assert.Equal(Validity.Invalid, result.Validity);
@@ -129,6 +132,8 @@ public sealed class TransactionSectionTests : IDisposable
         var html = File.ReadAllText(files.Index);
 
         Assert.Contains("<div class=\"anomaly cycle\" id=\"anomaly-G2-item-1\"", html, StringComparison.Ordinal);
+        Assert.Contains("<div class=\"anomaly cycle\" id=\"anomaly-G-nonadjacent-item-1\"", html, StringComparison.Ordinal);
+        Assert.Contains("<div class=\"anomaly finding\" id=\"anomaly-lost-update-1\">", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<div class=\"anomaly\">", html, StringComparison.Ordinal);
         Assert.NotEmpty(Svg.All(html));
         Assert.All(Svg.All(html), s => Svg.Parse(s));

@@ -45,7 +45,7 @@ internal static class CycleDiagram
         var radius = n <= 2 ? 90 : Math.Max(90, n * 2 * NodeRadius * 1.8 / (2 * Math.PI));
         var relations = steps.Select(s => s.Rel).Distinct().OrderBy(r => r).ToList();
         var width = 2 * (radius + Margin);
-        var diagramHeight = n <= 2 ? 2 * (Margin + NodeRadius) + 40 : 2 * (radius + Margin);
+        var diagramHeight = n <= 2 ? 2 * (Margin + NodeRadius) : 2 * (radius + Margin);
         var height = diagramHeight + LegendRow + 8;
         var (cx, cy) = (width / 2, diagramHeight / 2);
         var at = new (double X, double Y)[n];
@@ -142,7 +142,7 @@ internal static class CycleDiagram
             // The curve's midpoint, nudged a little further to its outer side so the text clears the line.
             var (mx, my) = (0.25 * from.X + 0.5 * control.Item1 + 0.25 * to.X, 0.25 * from.Y + 0.5 * control.Item2 + 0.25 * to.Y);
             var side = bow > 0 ? 1 : -1;
-            label = (mx + nx * 10 * side, my + ny * 10 * side);
+            label = (mx + nx * 15 * side, my + ny * 15 * side);
         }
         svg.Open("g", ("class", "edge " + s.Rel.Name()));
         svg.Title($"{a} < {b}: {Reason(s, a, b)}");

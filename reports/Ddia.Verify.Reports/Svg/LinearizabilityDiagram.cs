@@ -50,7 +50,10 @@ internal static class LinearizabilityDiagram
             return new Bar(p, history[p], c, c >= 0 ? history[c] : null, T(p), c >= 0 ? T(c) : null);
         }
         var bars = chosen.Select(BarOf).ToList();
-        var windowStart = bars.Min(b => b.Start);
+        // An info op may take effect long after its invocation, so one linearized late would stretch the
+        // window far to the left: the window starts with the ops that completed ok or fail (and the culprit).
+        var settled = bars.Where(b => b.Completion is { Type: OpType.Ok or OpType.Fail } || b.Position == culprit).ToList();
+        var windowStart = (settled.Count > 0 ? settled : bars).Min(b => b.Start);
         var windowEnd = bars.Max(b => b.End ?? b.Start);
         var others = Enumerable.Range(0, history.Count)
             .Where(p => !chosen.Contains(p) && history[p] is { IsClient: true, IsInvoke: true } op && op.Key == partition.Key
@@ -125,10 +128,23 @@ internal static class LinearizabilityDiagram
             svg.Empty("rect", ("x", N(x1)), ("y", N(top + BarTop)), ("width", N(w)), ("height", N(BarHeight)), ("rx", "3"),
                 ("fill", fill), ("stroke", isCulprit ? Culprit : stroke), ("stroke-width", isCulprit ? "3" : "1"),
                 ("stroke-dasharray", b.Completion is null ? "5 3" : null));
-            svg.Text("text", Shorten(Label(b.Invocation, b.Completion), 24), ("x", N(x1 + 4)), ("y", N(top + BarTop + BarHeight / 2)),
-                ("dominant-baseline", "central"), ("fill", "#111111"));
+            // An info op may still take effect after its completion: a dashed tail to the window's edge.
+            if (b.Completion is { Type: OpType.Info } && x2 < Gutter + PlotWidth)
+                svg.Empty("line", ("x1", N(x2)), ("y1", N(top + BarTop + BarHeight / 2)), ("x2", N(Gutter + PlotWidth)), ("y2", N(top + BarTop + BarHeight / 2)),
+                    ("stroke", InfoStroke), ("stroke-width", "1.5"), ("stroke-dasharray", "2 3"));
+            // A label that does not fit in its bar would cover its neighbours: the tooltip has it (the culprit's goes beside it).
+            var label = Shorten(Label(b.Invocation, b.Completion), 24);
+            if (TextWidth(label) + 8 <= w)
+                svg.Text("text", label, ("x", N(x1 + 4)), ("y", N(top + BarTop + BarHeight / 2)), ("dominant-baseline", "central"), ("fill", "#111111"));
+            else if (isCulprit)
+                svg.Text("text", label, ("x", N(x2 + 4)), ("y", N(top + BarTop + BarHeight / 2)), ("dominant-baseline", "central"), ("fill", "#111111"),
+                    ("stroke", "#ffffff"), ("stroke-width", "3"), ("paint-order", "stroke"));
             if (isCulprit)
-                svg.Text("text", "cannot be linearized", ("x", N(x1)), ("y", N(top + BarTop - 4)), ("fill", Culprit), ("font-weight", "bold"));
+            {
+                var right = x1 > Gutter + PlotWidth / 2;   // keep the words inside the picture
+                svg.Text("text", "cannot be linearized", ("x", N(right ? x2 : x1)), ("y", N(top + BarTop - 4)), ("text-anchor", right ? "end" : "start"),
+                    ("fill", Culprit), ("font-weight", "bold"), ("stroke", "#ffffff"), ("stroke-width", "3"), ("paint-order", "stroke"));
+            }
             svg.Close("g");
         }
 
@@ -160,20 +176,33 @@ internal static class LinearizabilityDiagram
             var p = step.Op.Position;
             if (p < 0 || p >= history.Count) continue;
             at = Math.Max(at, T(p));
-            points.Add((X(at), rowTop(history[p].Process) + BarTop + BarHeight / 2, first + j + 1, step.StateAfter));
+            points.Add((X(at), rowTop(history[p].Process) + BarTop, first + j + 1, step.StateAfter));   // on the bar's top edge, clear of its label
         }
         svg.Open("g", ("class", "linearization"));
         svg.Title("The order of the first longest linearizable prefix, with the state after each step");
         if (points.Count > 1)
             svg.Empty("polyline", ("points", string.Join(' ', points.Select(p => N(p.X) + "," + N(p.Y)))), ("fill", "none"),
                 ("stroke", OrderColour), ("stroke-width", "1.2"), ("stroke-opacity", "0.6"));
+        // Numbers and states that would overlap the previous ones of their row are left to the point's tooltip.
+        var lastLabelEnd = new Dictionary<double, double>();
         foreach (var (x, y, number, state) in points)
         {
+            var numberText = number.ToString(CultureInfo.InvariantCulture);
+            var stateText = "→" + Shorten(state, 14);
+            var half = Math.Max(TextWidth(numberText), TextWidth(stateText)) / 2;
+            var room = !lastLabelEnd.TryGetValue(y, out var end) || x - half > end + 2;
+            svg.Open("g", ("class", "step"));
+            svg.Title(Invariant($"step {number} of the first longest prefix; state after: {state}"));
             svg.Empty("circle", ("cx", N(x)), ("cy", N(y)), ("r", "3.5"), ("fill", OrderColour));
-            svg.Text("text", number.ToString(CultureInfo.InvariantCulture), ("x", N(x)), ("y", N(y - BarHeight / 2 - 4)), ("text-anchor", "middle"),
-                ("fill", OrderColour), ("font-weight", "bold"), ("stroke", "#ffffff"), ("stroke-width", "3"), ("paint-order", "stroke"));
-            svg.Text("text", Shorten(state, 14), ("x", N(x)), ("y", N(y + BarHeight / 2 + 11)), ("text-anchor", "middle"),
-                ("fill", "#444444"), ("stroke", "#ffffff"), ("stroke-width", "3"), ("paint-order", "stroke"));
+            if (room)
+            {
+                lastLabelEnd[y] = x + half;
+                svg.Text("text", numberText, ("x", N(x)), ("y", N(y - 5)), ("text-anchor", "middle"),
+                    ("fill", OrderColour), ("font-weight", "bold"), ("stroke", "#ffffff"), ("stroke-width", "3"), ("paint-order", "stroke"));
+                svg.Text("text", stateText, ("x", N(x)), ("y", N(y + BarHeight + 11)), ("text-anchor", "middle"),
+                    ("fill", "#444444"), ("stroke", "#ffffff"), ("stroke-width", "3"), ("paint-order", "stroke"));
+            }
+            svg.Close("g");
         }
         svg.Close("g");
     }
@@ -189,7 +218,8 @@ internal static class LinearizabilityDiagram
         {
             var px = x(t * unit);
             svg.Empty("line", ("x1", N(px)), ("y1", N(AxisHeight - 10)), ("x2", N(px)), ("y2", N(bottom)), ("stroke", "#e0e0e0"));
-            svg.Text("text", Math.Round(t, 6).ToString("0.###", CultureInfo.InvariantCulture), ("x", N(px)), ("y", N(AxisHeight - 14)),
+            var tick = Math.Abs(t) < step / 1e6 ? 0 : t;   // no "-0"
+            svg.Text("text", tick.ToString("0.###", CultureInfo.InvariantCulture), ("x", N(px)), ("y", N(AxisHeight - 14)),
                 ("text-anchor", "middle"), ("fill", "#555555"));
         }
         svg.Text("text", name, ("x", "6"), ("y", N(AxisHeight - 14)), ("fill", "#555555"));
@@ -255,6 +285,9 @@ internal static class LinearizabilityDiagram
         var text = invocation.Value.IsNil ? invocation.F : invocation.F + " " + invocation.Value;
         return ok is not null && ok != invocation.Value ? text + " → " + ok : text;
     }
+
+    /// <summary>About how wide a label is at the diagram's 11 px font (no font metrics without a browser).</summary>
+    private static double TextWidth(string text) => text.Length * 6.4;
 
     private static string KeyName(Value? key) => key is null ? "the history" : "key " + key;
 
