@@ -51,6 +51,7 @@ public sealed class LinearizabilityDiagramTests : IDisposable
         Assert.Equal("r 1", culprit.Element(Svg.Ns + "text")!.Value);
         Assert.Equal("#c62828", culprit.Element(Svg.Ns + "rect")!.Attribute("stroke")!.Value);
         Assert.Contains(culprit.Elements(Svg.Ns + "text"), t => t.Value == "cannot be linearized");
+        Assert.Contains(culprit.Elements(Svg.Ns + "text"), t => t.Value == "state was 2");
         Assert.Contains("the state was one of 2", Tip(culprit), StringComparison.Ordinal);
 
         // The writes are the prefix: numbered 1 and 2, with the state after each in the tooltip and under the point.

@@ -144,6 +144,10 @@ internal static class LinearizabilityDiagram
                 var right = x1 > Gutter + PlotWidth / 2;   // keep the words inside the picture
                 svg.Text("text", "cannot be linearized", ("x", N(right ? x2 : x1)), ("y", N(top + BarTop - 4)), ("text-anchor", right ? "end" : "start"),
                     ("fill", Culprit), ("font-weight", "bold"), ("stroke", "#ffffff"), ("stroke-width", "3"), ("paint-order", "stroke"));
+                var states = failure.CandidateStates.ToList();
+                var met = states.Count == 1 ? "state was " + states[0] : "state was one of " + string.Join(", ", states);
+                svg.Text("text", Shorten(met, 48), ("x", N(right ? x2 : x1)), ("y", N(top + BarTop + BarHeight + 11)), ("text-anchor", right ? "end" : "start"),
+                    ("fill", Culprit), ("stroke", "#ffffff"), ("stroke-width", "3"), ("paint-order", "stroke"));
             }
             svg.Close("g");
         }
