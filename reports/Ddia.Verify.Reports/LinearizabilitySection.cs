@@ -2,21 +2,23 @@ using System.Globalization;
 using System.Text;
 using Ddia.Verify.Checkers.Linearizability;
 using Ddia.Verify.History;
+using Ddia.Verify.Reports.Svg;
 using static Ddia.Verify.Reports.Html;
+using HistoryList = Ddia.Verify.History.History;
 
 namespace Ddia.Verify.Reports;
 
 /// <summary>
-/// What a linearizability failure shows beyond its anomaly text: the op that could not be linearized,
-/// the end of each longest linearizable prefix with the state after every step, and the states the op
-/// would have had to run in.
+/// What a linearizability failure shows beyond its anomaly text: a diagram of the ops around it on a
+/// time axis (when the history is at hand), the op that could not be linearized, the end of each longest
+/// linearizable prefix with the state after every step, and the states the op would have had to run in.
 /// </summary>
 internal static class LinearizabilitySection
 {
     // The search keeps up to 64 steps; the last few are where the contradiction is.
-    private const int StepsShown = 16;
+    internal const int StepsShown = 16;
 
-    public static void Write(StringBuilder sb, LinearizabilityResult result)
+    public static void Write(StringBuilder sb, LinearizabilityResult result, HistoryList? history)
     {
         foreach (var p in result.Failures)
         {
@@ -25,6 +27,12 @@ internal static class LinearizabilitySection
               .Append(p.Key is null ? "" : " (key " + Escape(p.Key.ToString()) + ")").Append("</b>, model ")
               .Append(Escape(result.Model)).Append(": ").Append(Escape(Count(p.Ops))).Append(" ops, ")
               .Append(Escape(Count(p.Configurations))).Append(" configurations searched.</p>\n");
+
+            if (history is not null && LinearizabilityDiagram.Render(p, history, StepsShown) is { } diagram)
+                sb.Append("<figure class=\"linearizability-view\" style=\"margin:0.5em 0;overflow-x:auto\">\n").Append(diagram)
+                  .Append("<figcaption class=\"note\">The ops of this key around the failure, one row per process, from invocation to completion. ")
+                  .Append("Numbers give the order of the first longest linearizable prefix, each at the earliest time that order allows, with the model's state after it; ")
+                  .Append("the dashed red line is the completion no linearization reaches. Hover over an op for its details.</figcaption>\n</figure>\n");
 
             sb.Append("<p>The op that could not be linearized:</p>\n");
             ReportPage.OpTable(sb, Rows(f.Op), highlight: f.Op.Position);

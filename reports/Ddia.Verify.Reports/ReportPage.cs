@@ -216,10 +216,15 @@ internal static class ReportPage
             if (own.Count == 0 && lin?.Failures.Any() != true) continue;
             any = true;
             sb.Append("<h3>").Append(Escape(path)).Append("</h3>\n");
+            if (r.Detail is Checkers.Transactions.TxnCheckResult txn)
+            {
+                TransactionSection.Write(sb, txn, history);
+                continue;
+            }
             foreach (var a in own.Take(MaxAnomaliesPerChecker)) Anomaly(sb, a, history);
             if (own.Count > MaxAnomaliesPerChecker)
                 sb.Append("<p class=\"note\">… and ").Append(Num(own.Count - MaxAnomaliesPerChecker)).Append(" more (see results.json).</p>\n");
-            if (lin is not null) LinearizabilitySection.Write(sb, lin);
+            if (lin is not null) LinearizabilitySection.Write(sb, lin, history);
         }
         if (!any) sb.Append("<p class=\"note\">None found.</p>\n");
     }
