@@ -71,7 +71,7 @@ public sealed class RunReportPageTests(Chromium chromium, ITestOutputHelper outp
             "[...document.querySelector('svg.cycle-diagram').querySelectorAll('text')].map(t => t.textContent.trim())");
         Assert.Contains("T1", labels);
         Assert.Contains("T2", labels);
-        Assert.Equal(2, labels.Count(l => l == "rw"));
+        Assert.Equal(2, labels.Count(l => l.StartsWith("rw ", StringComparison.Ordinal)));   // "rw x0", "rw y0"
         // Drawn, not just present: the browser laid it out with a real size.
         Assert.True(await tab.Page.EvaluateExpressionAsync<double>("document.querySelector('svg.cycle-diagram').getBoundingClientRect().width") > 100);
         Assert.Contains("serializable", await Text(tab, "#verdicts"), StringComparison.Ordinal);

@@ -86,7 +86,8 @@ public sealed class TransactionSectionTests : IDisposable
         Assert.Contains("<div class=\"anomaly finding\" id=\"anomaly-lost-update-1\">", html, StringComparison.Ordinal);
         Assert.Contains(System.Net.WebUtility.HtmlEncode(finding.Explanation), html, StringComparison.Ordinal);
         Assert.Contains("<table class=\"ops\">", html, StringComparison.Ordinal);
-        foreach (var p in finding.Positions) Assert.Contains("<tr><td>" + p.ToString(CultureInfo.InvariantCulture) + "</td>", html, StringComparison.Ordinal);
+        foreach (var p in finding.Positions)
+            Assert.Contains("<tr><td><a href=\"timeline.html#op=" + p.ToString(CultureInfo.InvariantCulture) + "\">", html, StringComparison.Ordinal);
     }
 
     [Fact]

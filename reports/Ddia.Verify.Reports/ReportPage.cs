@@ -216,7 +216,7 @@ internal static class ReportPage
             if (own.Count == 0 && lin?.Failures.Any() != true) continue;
             any = true;
             sb.Append("<h3>").Append(Escape(path)).Append("</h3>\n");
-            if (r.Detail is Checkers.Transactions.TxnCheckResult txn)
+            if (r.Detail is TxnCheckResult txn)
             {
                 TransactionSection.Write(sb, txn, history);
                 continue;
