@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -132,6 +133,9 @@ public sealed class StoreServer : IAsyncDisposable
         context.Response.Headers.ContentDisposition = new Microsoft.Net.Http.Headers.ContentDispositionHeaderValue("attachment") { FileNameStar = name, FileName = name }.ToString();
         NoCache(context);
         var ct = context.RequestAborted;
+        // The entries' streams flush their last compressed bytes with a synchronous write when disposed, even
+        // through DisposeAsync (.NET 10); Kestrel refuses those unless allowed. A local tool's one download can block a thread.
+        if (context.Features.Get<IHttpBodyControlFeature>() is { } body) body.AllowSynchronousIO = true;
         // Entries are written straight to the response: no temporary file, nothing held in memory but a buffer.
         var zip = await ZipArchive.CreateAsync(context.Response.Body, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, ct);
         await using (zip.ConfigureAwait(false))
