@@ -247,6 +247,17 @@ public sealed partial class ServeTests(ServedStore served) : IClassFixture<Serve
         Assert.Contains("--store", run.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ServeCommand_OnAPortAlreadyTaken_IsBadInputNamingThePort()
+    {
+        var port = served.Server.Address.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var run = Cli.Cli.Run("serve", "--store", served.Store.Root, "--port", port);
+
+        Assert.True(run.Exit == ExitCodes.BadInput, run.ToString());
+        Assert.Contains($"--port {port}: cannot listen on 127.0.0.1:{port}", run.Stderr, StringComparison.Ordinal);
+    }
+
     /// <summary>A GET with the target sent exactly as written: HttpClient would resolve dot segments first.</summary>
     private async Task<(int Status, string Body)> RawGet(string target)
     {

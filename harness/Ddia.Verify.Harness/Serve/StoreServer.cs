@@ -70,6 +70,8 @@ public sealed class StoreServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         // Warnings and errors only: no line per request, no startup banner.
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // A port already taken is told to the caller by the exception; the host's own log of it is a stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
         var app = builder.Build();
 
@@ -78,7 +80,15 @@ public sealed class StoreServer : IAsyncDisposable
         app.MapGet("/files/{**path}", (HttpContext context, string? path) => Files(context, root, path ?? ""));
         app.MapGet("/zip/{test}/{stamp}", (HttpContext context, string test, string stamp) => Zip(context, root, test, stamp));
 
-        await app.StartAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await app.StartAsync(ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
             ?? throw new InvalidOperationException("Kestrel started without an address");
         return new StoreServer(app, root, new Uri(new Uri(bound), "/"));
