@@ -19,7 +19,8 @@ public static class StorePage
         table { border-collapse: collapse; margin: 0.5em 0 1em; }
         th, td { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: left; vertical-align: top; }
         th { background: #f3f3f3; }
-        td { font-family: ui-monospace, monospace; font-size: 0.9em; word-break: break-word; }
+        td { font-family: ui-monospace, monospace; font-size: 0.9em; overflow-wrap: break-word; }
+        td.num { white-space: nowrap; }
         td.valid, span.valid { background: #2e7d32; color: #fff; font-weight: bold; }
         td.invalid, span.invalid { background: #c62828; color: #fff; font-weight: bold; }
         td.unknown, span.unknown { background: #757575; color: #fff; font-weight: bold; }
