@@ -112,6 +112,18 @@ public sealed class StoreServer : IAsyncDisposable
     private static IResult Files(HttpContext context, string root, string path)
     {
         if (StorePaths.Resolve(root, path) is not { } full) return Results.NotFound();
+        try
+        {
+            return FileOrListing(context, root, full);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Results.NotFound();   // removed since it was found, or not ours to read
+        }
+    }
+
+    private static IResult FileOrListing(HttpContext context, string root, string full)
+    {
         NoCache(context);
         if (Directory.Exists(full))
         {
