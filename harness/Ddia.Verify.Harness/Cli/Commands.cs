@@ -20,6 +20,7 @@ public static class Commands
         root.Subcommands.Add(CorpusCommand(stdout, stderr));
         root.Subcommands.Add(RunCommand.Create(stdout));
         root.Subcommands.Add(CampaignCommand.Create(stdout));
+        root.Subcommands.Add(ServeCommand.Create(stdout));
         root.Subcommands.Add(CleanCommand(stdout));
 
         var parsed = root.Parse(args);
