@@ -4,7 +4,9 @@ using System.Text;
 using Ddia.Verify.Checkers;
 using Ddia.Verify.Harness.Compose;
 using Ddia.Verify.Harness.Run;
+using Ddia.Verify.Harness.Serve;
 using Ddia.Verify.Harness.Terminal;
+using Ddia.Verify.Reports.Campaign;
 using Spectre.Console;
 
 namespace Ddia.Verify.Harness.Cli;
@@ -12,7 +14,8 @@ namespace Ddia.Verify.Harness.Cli;
 /// <summary>
 /// <c>ddia-verify campaign</c>: the default campaign (<see cref="DefaultCampaign"/>), one run after another, then a
 /// table of run, system, configuration, workload, faults, expectation (verdict and the anomalies it must and must not
-/// find), what it got, and report, on the terminal and as Markdown in <c>STORE/campaign.md</c> (README's table). Exit 0
+/// find), what it got, and report, on the terminal and as Markdown in <c>STORE/campaign.md</c> (README's table); the
+/// campaign index <c>STORE/index.html</c> (these runs, then every run in the store) and <c>STORE/junit.xml</c>. Exit 0
 /// when every run got what it expected, 1 otherwise, 130 when interrupted.
 /// </summary>
 internal static class CampaignCommand
@@ -23,7 +26,7 @@ internal static class CampaignCommand
         var seed = new Option<ulong?>("--seed") { Description = "Seed of the first run (the others use the next seeds)" };
         var nodeProgram = new Option<string?>("--node-program") { Description = "Path to ddia-node.dll (./ddia-verify sets it)" };
         var only = new Option<string?>("--only") { Description = "Run only the campaign runs of these comma-separated names (or, for a name no run has, those whose name contains it)" };
-        var command = new Command("campaign", "Run the default campaign: every reference system, correct and textbook-broken, under faults; the table also goes to STORE/campaign.md.")
+        var command = new Command("campaign", "Run the default campaign: every reference system, correct and textbook-broken, under faults; writes STORE/campaign.md, the campaign index STORE/index.html and STORE/junit.xml.")
         {
             store, seed, nodeProgram, only,
         };
@@ -45,6 +48,7 @@ internal static class CampaignCommand
                 .ToList();
             if (runs.Count == 0) throw new UsageException("--only: no campaign run matches");
 
+            var started = DateTimeOffset.UtcNow;
             var rows = new List<(CampaignRun Run, RunOutcome Outcome, string? Mismatch, string Report)>();
             foreach (var run in runs)
             {
@@ -61,6 +65,10 @@ internal static class CampaignCommand
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(markdown))!);
             File.WriteAllText(markdown, CampaignLine.Markdown(lines));
             console.MarkupLine($"table as Markdown: [blue]{Markup.Escape(markdown)}[/]");
+            var storeRoot = Path.GetFullPath(parse.GetValue(store)!);
+            var entries = rows.Select((r, i) => lines[i].Entry(r.Outcome, storeRoot)).ToList();
+            var (index, junit) = CampaignIndex.Write(storeRoot, "ddia-verify campaign", started, entries, RunCatalog.Scan(storeRoot));
+            console.MarkupLine($"campaign index: [blue]{Markup.Escape(index)}[/]   JUnit: [blue]{Markup.Escape(junit)}[/]");
             if (rows.Any(r => r.Outcome.Status == "interrupted")) return RunCommand.Interrupted;
             return rows.Count == runs.Count && rows.All(r => r.Mismatch is null) ? 0 : ExitCodes.Invalid;
         });
@@ -102,6 +110,14 @@ internal sealed record CampaignLine(
         if (!o.Partitions.IsDefaultOrEmpty) faults += $" ({string.Join(", ", o.Partitions)} partitions)";
         if (o.Scenario is { } scenario) faults += $" ({scenario} scenario)";
         return new(run.Name, o.System, o.Configuration, o.Workload, faults, run.Expectation, outcome.Result?.Validity, got, mismatch, report);
+    }
+
+    /// <summary>The row as the campaign index shows it: the report linked relative to the store root.</summary>
+    public CampaignEntry Entry(RunOutcome outcome, string storeRoot)
+    {
+        var report = Path.GetRelativePath(storeRoot, Path.GetFullPath(Report)).Replace('\\', '/');
+        return new CampaignEntry(Run, System, Configuration, Workload, Faults, Expected, Verdict?.Name(), Got, Mismatch, outcome.Status,
+            outcome.Elapsed ?? TimeSpan.Zero, report.StartsWith("..", StringComparison.Ordinal) ? null : report);
     }
 
     public static Table Table(IEnumerable<CampaignLine> lines)

@@ -16,8 +16,8 @@ public static class RunCatalog
     /// <summary>
     /// Every run directory under <paramref name="storeRoot"/> (<c>&lt;test&gt;/&lt;stamp&gt;/</c> holding test.json or
     /// history.jsonl), newest first. Verdict and status come from results.json when there is one (else no verdict and
-    /// status "incomplete"); the start from the stamp; the duration from the stamp to results.json's last write (setup,
-    /// ops, teardown and check). Skips <c>latest</c>, symbolic links and anything unreadable: never throws for a bad
+    /// status "incomplete"); the start from the stamp; the duration as results.json recorded it (durationSeconds), or for
+    /// runs written before it was recorded, from the stamp to results.json's last write (setup, ops, teardown and check). Skips <c>latest</c>, symbolic links and anything unreadable: never throws for a bad
     /// run directory, and returns nothing for a store that does not exist.
     /// </summary>
     public static IReadOnlyList<StoredRun> Scan(string storeRoot)
@@ -57,8 +57,8 @@ public static class RunCatalog
             var started = DateTimeOffset.TryParseExact(run.Name, StampFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var stamp)
                 ? stamp
                 : new DateTimeOffset((testJson.Exists ? testJson : history).LastWriteTimeUtc, TimeSpan.Zero);   // a renamed directory
-            var (verdict, status, finished) = Results(Path.Combine(run.FullName, RunStore.ResultsFile));
-            TimeSpan? duration = finished is { } f && f >= started ? f - started : null;
+            var (verdict, status, finished, recorded) = Results(Path.Combine(run.FullName, RunStore.ResultsFile));
+            var duration = recorded ?? (finished is { } f && f >= started ? f - started : null);
             var hasReport = File.Exists(Path.Combine(run.FullName, "index.html"));
             return new StoredRun(test, started, verdict, status, duration, test + "/" + run.Name, hasReport);
         }
@@ -68,10 +68,10 @@ public static class RunCatalog
         }
     }
 
-    private static (string? Verdict, string Status, DateTimeOffset? Finished) Results(string path)
+    private static (string? Verdict, string Status, DateTimeOffset? Finished, TimeSpan? Duration) Results(string path)
     {
         var info = new FileInfo(path);
-        if (!info.Exists) return (null, Incomplete, null);
+        if (!info.Exists) return (null, Incomplete, null, null);
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
@@ -79,12 +79,14 @@ public static class RunCatalog
             var root = doc.RootElement;
             var verdict = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("validity", out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
             var status = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
-            return (verdict, status ?? "unknown", new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero));
+            TimeSpan? duration = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("durationSeconds", out var d) && d.ValueKind == JsonValueKind.Number
+                && d.GetDouble() is >= 0 and var seconds ? TimeSpan.FromSeconds(seconds) : null;
+            return (verdict, status ?? "unknown", new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero), duration);
         }
         catch (JsonException)
         {
             // Half written, or not ours: the run is listed, without a verdict.
-            return (null, "unreadable results.json", null);
+            return (null, "unreadable results.json", null, null);
         }
     }
 }
