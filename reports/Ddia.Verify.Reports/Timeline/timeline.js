@@ -44,7 +44,42 @@
     fill[i] = fillOf.get(color);
   }
   const errors = new Map(client.errors);
-  const columns = ['nemesis'].concat(data.procs);
+
+  // Columns: the nemesis, then one per process, or (folded) one per worker lane. A worker that saw
+  // an info continues under a new process id, so a long run has many short-lived processes; processes
+  // whose lifetimes do not overlap can share a lane.
+  const procs = data.procs;
+  const lanes = new Int32Array(procs.length);
+  let laneCount = 0;
+  {
+    const first = new Float64Array(procs.length).fill(Infinity), last = new Float64Array(procs.length).fill(-Infinity);
+    for (let i = 0; i < clientCount; i++) {
+      const p = client.col[i];
+      if (start[i] < first[p]) first[p] = start[i];
+      if (start[i] + dur[i] > last[p]) last[p] = start[i] + dur[i];
+    }
+    // In order of first invocation, each process takes the lowest lane free by then: as few lanes as
+    // there were processes live at once, which is the concurrency when workers follow DESIGN §2.
+    const order = Array.from(procs.keys()).sort((a, b) => first[a] - first[b] || a - b);
+    const laneEnds = [];
+    for (const p of order) {
+      let l = 0;
+      while (l < laneEnds.length && laneEnds[l] >= first[p]) l++;
+      laneEnds[l] = last[p];
+      lanes[p] = l;
+    }
+    laneCount = laneEnds.length;
+  }
+  let folded = false;
+  let columns = [];
+  function setColumns(fold) {
+    folded = fold;
+    columns = ['nemesis'];
+    if (fold) for (let l = 0; l < laneCount; l++) columns.push('w' + l);
+    else for (const p of procs) columns.push('p' + p);
+    for (let i = 0; i < clientCount; i++) column[i] = 1 + (fold ? lanes[client.col[i]] : client.col[i]);
+  }
+  setColumns(false);
   const end = Math.max(data.end, 1);
 
   // Tier k holds the ops with duration in [2^(k-1), 2^k) µs (tier 0: under 1 µs).
@@ -87,7 +122,7 @@
   }
 
   // Geometry: HEAD px of column headers, GUTTER px of time ruler; px = pixels per µs.
-  const HEAD = 24, GUTTER = 76, MIN_BOX = 2, MAX_SCROLL_PX = 8e6;
+  const HEAD = 24, PAD = 10, GUTTER = 76, MIN_BOX = 2, MAX_SCROLL_PX = 8e6;
   const header = document.getElementById('timeline-header');
   const scroller = document.getElementById('timeline-scroll');
   const spacer = document.getElementById('timeline-spacer');
@@ -110,7 +145,7 @@
   }
   fills[OPEN] = hatch();
 
-  function contentHeight() { return Math.max(1, scroller.clientHeight - HEAD); }
+  function contentHeight() { return Math.max(1, scroller.clientHeight - HEAD - PAD); }
   function span() { return end * 1.02 + 1; }   // a little room below the last op
   function fitPx() { return contentHeight() / span(); }
   function defaultPx() {
@@ -126,10 +161,11 @@
 
   function maxTop() { return Math.max(0, span() - contentHeight() / px); }
   function maxScroll() { return Math.max(0, scroller.scrollHeight - scroller.clientHeight); }
-  function topTime() { const m = maxScroll(); return m > 0 ? scroller.scrollTop / m * maxTop() : 0; }
+  // The time at the top of the ops area: starts a few pixels before 0 so that the first ops and tick show whole.
+  function topTime() { const m = maxScroll(); return (m > 0 ? scroller.scrollTop / m * maxTop() : 0) - PAD / px; }
   function scrollToTime(t) {
     const m = maxTop();
-    scroller.scrollTop = m > 0 ? Math.min(Math.max(t, 0), m) / m * maxScroll() : 0;
+    scroller.scrollTop = m > 0 ? Math.min(Math.max(t + PAD / px, 0), m) / m * maxScroll() : 0;
     schedule();
   }
 
@@ -140,7 +176,7 @@
     colW = Math.min(220, Math.max(64, Math.floor((scroller.clientWidth - GUTTER) / columns.length)));
     spacer.style.width = (GUTTER + columns.length * colW) + 'px';
     // Browsers cap element heights (Firefox near 17.9M px): past MAX_SCROLL_PX, scrolling is scaled.
-    spacer.style.height = Math.ceil(Math.min(MAX_SCROLL_PX, span() * px + HEAD)) + 'px';
+    spacer.style.height = Math.ceil(Math.min(MAX_SCROLL_PX, span() * px + HEAD + PAD)) + 'px';
     zoomLabel.textContent = formatZoom(px * 1000) + ' px/ms';
   }
 
@@ -312,7 +348,7 @@
     ctx.beginPath(); ctx.rect(GUTTER, 0, w - GUTTER, HEAD); ctx.clip();
     for (let c = firstCol; c <= lastCol; c++) {
       ctx.fillStyle = c === 0 ? '#555' : '#222';
-      ctx.fillText(c === 0 ? 'nemesis' : 'p' + columns[c], xOf(c) + colW / 2, HEAD / 2);
+      ctx.fillText(columns[c], xOf(c) + colW / 2, HEAD / 2);
     }
     ctx.restore();
     ctx.textAlign = 'left';
@@ -346,7 +382,7 @@
     const n = isClient ? null : nem[i - clientCount];
     const o = outcome[i];
     lines.push('op #' + index[i] + (cindex[i] >= 0 ? ' → #' + cindex[i] : ''));
-    lines.push('process: ' + (isClient ? columns[column[i]] : 'nemesis'));
+    lines.push('process: ' + (isClient ? procs[client.col[i]] + (folded ? ' (worker lane ' + lanes[client.col[i]] + ')' : '') : 'nemesis'));
     lines.push('f: ' + data.fs[isClient ? client.f[i] : n[2]]);
     if (isClient && client.key[i] >= 0) lines.push('key: ' + data.keys[client.key[i]]);
     const invoked = isClient ? client.value[i] : n[6];
@@ -402,9 +438,17 @@
     if (e.key === '+' || e.key === '=') setZoom(px * 1.5);
     else if (e.key === '-') setZoom(px / 1.5);
   });
+  const fold = document.getElementById('fold-workers');
+  fold.addEventListener('change', () => {
+    const t = topTime();
+    setColumns(fold.checked);
+    layout();
+    scroller.scrollLeft = 0;
+    scrollToTime(t);
+  });
   document.getElementById('zoom-in').addEventListener('click', () => setZoom(px * 1.5));
   document.getElementById('zoom-out').addEventListener('click', () => setZoom(px / 1.5));
-  document.getElementById('zoom-fit').addEventListener('click', () => { px = fitPx(); layout(); scrollToTime(0); });
+  document.getElementById('zoom-fit').addEventListener('click', () => { px = fitPx(); layout(); scrollToTime(-PAD / px); });
   document.getElementById('zoom-reset').addEventListener('click', () => setZoom(defaultPx()));
 
   function select(i) {
@@ -438,6 +482,7 @@
   window.addEventListener('hashchange', followHash);
 
   // First paint: lay out, jump to a linked op, and draw right away (not on the next frame).
+  if (fold.checked) setColumns(true);   // a reload may restore the box
   px = clampPx(defaultPx());
   layout();
   followHash();
