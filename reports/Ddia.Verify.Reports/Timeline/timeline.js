@@ -14,6 +14,7 @@
   const OK = 0, FAIL = 1, INFO = 2, OPEN = 3, NOTE = 4;
   const OUTCOME_NAMES = ['ok', 'fail', 'info', 'never completed', 'note'];
   const COLORS = ['#2ca02c', '#d62728', '#ff7f0e'];
+  const RANK = [1, 4, 3, 2];   // which outcome a pixel row shows when several ops share it: by OK, FAIL, INFO, OPEN
 
   // One set of arrays for client and nemesis ops alike: op i < clientCount is client op i,
   // others are nemesis op i - clientCount. Column 0 is the nemesis.
@@ -257,26 +258,33 @@
       bands.push([f, y0, y1]);
     }
 
-    // Ops. Several ops in one pixel row of a column are drawn once (zoomed out, that is most of them).
+    // Ops. Client ops shorter than a pixel or two (zoomed out, most of them) are not drawn one by one:
+    // each pixel row of a column shows the outcome most of its ops had, with a strip at the right for
+    // each rarer outcome among them (fail, info, never completed), so one failure among a thousand oks
+    // stays visible without making the row look failed.
     hitCount = 0;
-    const lastRow = new Int32Array(columns.length).fill(-1e9);
-    const lastFill = new Int32Array(columns.length).fill(-1);
+    const rows = Math.ceil(h), visibleCols = lastCol - firstCol + 1;
+    const cells = Math.max(0, visibleCols * rows);
+    const cellCount = new Uint32Array(cells * 4);   // ops per outcome (OK, FAIL, INFO, OPEN) per cell
+    const cellRank = new Uint8Array(cells);
+    const cellOp = new Int32Array(cells);           // the op hovering the row shows: its most telling one
     const labelled = [];
-    ctx.font = '11px ui-monospace, monospace';
-    ctx.textBaseline = 'top';
     let current = -1;
     forEachIn(top, bottom, MIN_BOX / px, i => {
       const c = column[i];
       if (c < firstCol || c > lastCol) return;
       const y = yOf(start[i]);
       const bh = Math.max(dur[i] * px, MIN_BOX);
-      const x = xOf(c) + 3, bw = colW - 6;
       const k = fill[i];
-      if (bh <= MIN_BOX) {
+      if (bh <= MIN_BOX && i < clientCount) {
         const row = Math.floor(y);
-        if (lastRow[c] === row && lastFill[c] === k) return;
-        lastRow[c] = row; lastFill[c] = k;
+        if (row < 0 || row >= rows) return;
+        const cell = (c - firstCol) * rows + row;
+        cellCount[cell * 4 + k]++;
+        if (RANK[k] > cellRank[cell]) { cellRank[cell] = RANK[k]; cellOp[cell] = i; }
+        return;
       }
+      const x = xOf(c) + 3, bw = colW - 6;
       if (k !== current) { ctx.fillStyle = fills[k]; current = k; }
       const faded = i >= clientCount && outcome[i] === OPEN;
       if (faded) ctx.globalAlpha = 0.45;
@@ -285,6 +293,30 @@
       remember(i, x, y, bw, bh);
       if (bh >= 6) labelled.push(i, x, y, bw, bh);
     });
+    const cellKind = new Int8Array(cells).fill(-1);
+    for (let cell = 0; cell < cells; cell++) {
+      if (cellRank[cell] === 0) continue;
+      let most = 0;
+      for (let k = 1; k <= OPEN; k++) if (cellCount[cell * 4 + k] > cellCount[cell * 4 + most]) most = k;
+      cellKind[cell] = most;
+    }
+    const bw = colW - 6, strip = Math.max(3, Math.floor(bw / 6));
+    for (let pass = 0; pass < 2; pass++) {   // the majorities, then the strips over them
+      for (let k = pass; k <= OPEN; k++) {
+        ctx.fillStyle = fills[k];
+        for (let cell = 0; cell < cells; cell++) {
+          if (cellRank[cell] === 0) continue;
+          const x = xOf(firstCol + Math.floor(cell / rows)) + 3, y = cell % rows;
+          if (pass === 0 && cellKind[cell] === k) ctx.fillRect(x, y, bw, MIN_BOX);
+          else if (pass === 1 && cellKind[cell] !== k && cellCount[cell * 4 + k] > 0) ctx.fillRect(x + bw - strip * k, y, strip, MIN_BOX);
+        }
+      }
+    }
+    for (let cell = 0; cell < cells; cell++) {
+      if (cellRank[cell] > 0) remember(cellOp[cell], xOf(firstCol + Math.floor(cell / rows)) + 3, cell % rows, bw, MIN_BOX);
+    }
+    ctx.font = '11px ui-monospace, monospace';
+    ctx.textBaseline = 'top';
     // Outlines and labels where there is room for them.
     ctx.strokeStyle = 'rgba(0,0,0,0.35)';
     ctx.lineWidth = 1;
@@ -320,9 +352,13 @@
     }
     ctx.restore();
 
-    // Time ruler.
+    // Time ruler, with the fault windows as strips at its edge (visible even under dense ops).
     ctx.fillStyle = '#f6f6f6';
     ctx.fillRect(0, HEAD, GUTTER, h - HEAD);
+    for (const [f, y0, y1] of bands) {
+      ctx.fillStyle = f.color;
+      ctx.fillRect(GUTTER - 5, Math.max(y0, HEAD), 4, Math.max(1, y1 - Math.max(y0, HEAD)));
+    }
     ctx.fillStyle = '#ccc';
     ctx.fillRect(GUTTER - 1, 0, 1, h);
     const step = niceStep(60 / px);
