@@ -162,13 +162,30 @@
 
   function maxTop() { return Math.max(0, span() - contentHeight() / px); }
   function maxScroll() { return Math.max(0, scroller.scrollHeight - scroller.clientHeight); }
-  // The time at the top of the ops area: starts a few pixels before 0 so that the first ops and tick show whole.
-  function topTime() { const m = maxScroll(); return (m > 0 ? scroller.scrollTop / m * maxTop() : 0) - PAD / px; }
+
+  // The time at the top of the ops area is the state; the scrollbar follows it. Past MAX_SCROLL_PX one
+  // scrollbar pixel is several pixels of timeline, so the wheel moves the time itself (see below), and
+  // only a scroll we did not cause (the scrollbar dragged, keys) sets the time from the scrollbar.
+  // It starts a few pixels before 0 so that the first ops and tick show whole.
+  let viewTop = 0, expectedScroll = 0;
+  function topTime() { return viewTop; }
   function scrollToTime(t) {
     const m = maxTop();
-    scroller.scrollTop = m > 0 ? Math.min(Math.max(t + PAD / px, 0), m) / m * maxScroll() : 0;
+    viewTop = Math.min(Math.max(t, -PAD / px), m - PAD / px);
+    expectedScroll = m > 0 ? Math.round((viewTop + PAD / px) / m * maxScroll()) : 0;
+    scroller.scrollTop = expectedScroll;
+    expectedScroll = scroller.scrollTop;
     schedule();
   }
+  function onScroll() {
+    if (Math.abs(scroller.scrollTop - expectedScroll) > 1) {
+      const m = maxScroll();
+      viewTop = (m > 0 ? scroller.scrollTop / m * maxTop() : 0) - PAD / px;
+      expectedScroll = scroller.scrollTop;
+    }
+    schedule();
+  }
+  function scaled() { return span() * px + HEAD + PAD > MAX_SCROLL_PX; }
 
   function layout() {
     const h = header.offsetHeight;
@@ -212,8 +229,8 @@
 
   function label(i) {
     if (i >= clientCount) {
-      const n = nem[i - clientCount];
-      return data.fs[n[2]] + ' ' + (n[7] !== null ? n[7] : n[6]);
+      const n = nem[i - clientCount], v = n[7] !== null ? n[7] : n[6];
+      return data.fs[n[2]] + (v === 'nil' ? '' : ' ' + v);
     }
     const c = client.cvalue[i];
     return data.fs[client.f[i]] + ' ' + (c !== null ? c : client.value[i]);
@@ -461,9 +478,16 @@
     select(i);
     try { history.replaceState(null, '', '#op=' + index[i]); } catch (err) { /* some file:// pages refuse; the highlight is enough */ }
   });
-  scroller.addEventListener('scroll', schedule, { passive: true });
+  scroller.addEventListener('scroll', onScroll, { passive: true });
   scroller.addEventListener('wheel', e => {
-    if (!e.ctrlKey) return;
+    if (!e.ctrlKey) {
+      if (!scaled()) return;   // the browser scrolls pixel for pixel
+      e.preventDefault();
+      const unit = e.deltaMode === 1 ? 16 : e.deltaMode === 2 ? contentHeight() : 1;
+      scroller.scrollLeft += e.deltaX * unit;
+      scrollToTime(viewTop + e.deltaY * unit / px);
+      return;
+    }
     e.preventDefault();
     const r = scroller.getBoundingClientRect();
     setZoom(px * Math.exp(-e.deltaY * 0.002), e.clientY - r.top);
@@ -521,6 +545,7 @@
   if (fold.checked) setColumns(true);   // a reload may restore the box
   px = clampPx(defaultPx());
   layout();
+  scrollToTime(-PAD / px);
   followHash();
   const drawStart = performance.now();
   draw();
