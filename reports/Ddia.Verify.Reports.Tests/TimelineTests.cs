@@ -53,7 +53,10 @@ public sealed class TimelineTests(ITestOutputHelper output) : IDisposable
 
         var client = data.GetProperty("client");
         int[] Ints(string name) => [.. client.GetProperty(name).EnumerateArray().Select(e => e.GetInt32())];
-        // Ordered by invocation; Ops.Parse times are ns, the page's µs (so 0 here), the order is what counts.
+        // Ordered by invocation. A run under a second keeps its times in ns (Ops.Parse's times are ns).
+        Assert.Equal(1, data.GetProperty("unit").GetInt32());
+        Assert.Equal([0, 5, 12, 40, 45], Ints("start"));
+        Assert.Equal([10, 15, 18, 20, 15], Ints("dur"));   // the open op runs to the end of the history (60)
         Assert.Equal([0, 1, 2, 0, 1], Ints("col"));
         Assert.Equal([0, 0, 1, 2, 3], Ints("outcome"));
         Assert.Equal(["write", "read", "cas"], data.GetProperty("fs").EnumerateArray().Select(f => f.GetString()));
@@ -84,6 +87,7 @@ public sealed class TimelineTests(ITestOutputHelper output) : IDisposable
         var data = Data(html);
         var faults = data.GetProperty("faults").EnumerateArray().ToList();
         Assert.Equal(["partition", "pause", "kill"], faults.Select(f => f.GetProperty("kind").GetString()));
+        Assert.Equal(1000, data.GetProperty("unit").GetInt32());
         Assert.Equal(5_000_000, faults[0].GetProperty("start").GetInt64());            // µs
         Assert.Equal(10_050_000, faults[0].GetProperty("end").GetInt64());
         Assert.True(faults[2].GetProperty("open").GetBoolean());
@@ -159,9 +163,20 @@ public sealed class TimelineTests(ITestOutputHelper output) : IDisposable
         var data = Data(Write(new HistoryList(ops)));
 
         Assert.True(data.GetProperty("byPosition").GetBoolean());
-        Assert.Equal([0, 1000], data.GetProperty("client").GetProperty("start").EnumerateArray().Select(e => e.GetInt64()));
-        Assert.Equal([2000, 1000], data.GetProperty("client").GetProperty("dur").EnumerateArray().Select(e => e.GetInt64()));
+        Assert.Equal(1_000_000, data.GetProperty("unit").GetInt32());   // a position is drawn as 1 ms
+        Assert.Equal([0, 1], data.GetProperty("client").GetProperty("start").EnumerateArray().Select(e => e.GetInt64()));
+        Assert.Equal([2, 1], data.GetProperty("client").GetProperty("dur").EnumerateArray().Select(e => e.GetInt64()));
         Assert.Equal([0, 3], data.GetProperty("client").GetProperty("outcome").EnumerateArray().Select(e => e.GetInt32()));
+    }
+
+    [Fact]
+    public void Write_EmptyHistory_WritesAPageWithNoOps()
+    {
+        var data = Data(Write(new HistoryList([])));
+
+        Assert.Equal(0, data.GetProperty("counts").GetProperty("ops").GetInt32());
+        Assert.Equal(0, data.GetProperty("client").GetProperty("start").GetArrayLength());
+        Assert.Equal(0, data.GetProperty("nemesis").GetArrayLength());
     }
 
     [Fact]

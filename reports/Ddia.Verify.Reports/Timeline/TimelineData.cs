@@ -11,7 +11,9 @@ namespace Ddia.Verify.Reports.Timeline;
 /// <summary>
 /// The facts the timeline page draws, extracted from a history once: client ops as columns of
 /// numbers (one entry per invocation, ordered by invoke time), nemesis ops, fault windows and counts.
-/// Times are whole microseconds: short in JSON and still finer than anything the page shows.
+/// Times are whole multiples of <see cref="Unit"/>: microseconds for a real run (short in JSON, finer than
+/// anything the page shows), nanoseconds for a run under a second (hand-written histories), and history
+/// positions when no op has a time.
 /// </summary>
 internal sealed class TimelineData
 {
@@ -34,7 +36,10 @@ internal sealed class TimelineData
     public IReadOnlyList<string> Fs => fs.Items;
     public IReadOnlyList<string> Keys => keys.Items;
 
-    /// <summary>The last time of the history (µs): where never-completed ops and unstopped faults end.</summary>
+    /// <summary>Nanoseconds per unit of the times below; for <see cref="ByPosition"/>, 1 ms per position.</summary>
+    public long Unit { get; private set; } = 1000;
+
+    /// <summary>The last time of the history (in units): where never-completed ops and unstopped faults end.</summary>
     public long End { get; private set; }
 
     /// <summary>True when no op had a time: positions stand in for times (1 position = 1 ms).</summary>
@@ -43,7 +48,10 @@ internal sealed class TimelineData
     /// <summary>Client invocations that could not be placed because their time is unknown.</summary>
     public int Untimed { get; private set; }
 
-    public int CountOf(int outcome) => ops.Count(o => o.Outcome == outcome);
+    private readonly int[] outcomes = new int[4];
+
+    /// <summary>How many client ops had the outcome (<see cref="Ok"/>, <see cref="Fail"/>, <see cref="Info"/> or <see cref="Open"/>).</summary>
+    public int CountOf(int outcome) => outcomes[outcome];
 
     public static TimelineData From(HistoryList history, IReadOnlyList<FaultWindow> faults)
     {
@@ -54,9 +62,11 @@ internal sealed class TimelineData
 
     private void Build(HistoryList history, IReadOnlyList<FaultWindow> faults)
     {
-        ByPosition = true;
-        for (var i = 0; i < history.Count && ByPosition; i++) ByPosition = history[i].Time < 0;
-        long TimeAt(int position) => ByPosition ? position * 1000L : Micros(history[position].Time);
+        var lastNs = -1L;
+        for (var i = 0; i < history.Count; i++) lastNs = Math.Max(lastNs, history[i].Time);
+        ByPosition = lastNs < 0;
+        Unit = ByPosition ? 1_000_000 : lastNs < 1_000_000_000 ? 1 : 1000;
+        long TimeAt(int position) => ByPosition ? position : ToUnits(history[position].Time);
 
         var end = 0L;
         for (var i = 0; i < history.Count; i++) end = Math.Max(end, TimeAt(i));
@@ -91,6 +101,7 @@ internal sealed class TimelineData
                 op.Key is null ? -1 : keys.Id(Short(op.Key, text)), start, done - start, outcome,
                 invoked, completed == invoked ? null : completed, error));
             columns.Add(op.Process);
+            outcomes[outcome]++;
         }
         processes.AddRange(columns);
         // History order is real-time order, so this is nearly sorted already; stable for equal times.
@@ -141,7 +152,7 @@ internal sealed class TimelineData
         _ => Info,
     };
 
-    private static long Micros(long ns) => ns < 0 ? -1 : ns / 1000;
+    private long ToUnits(long ns) => ns < 0 ? -1 : ns / Unit;
 
     /// <summary>EDN text of a value, cut to <see cref="MaxText"/> characters (never inside a surrogate pair).</summary>
     private static string Short(Value value, StringBuilder text)
@@ -173,6 +184,7 @@ internal sealed class TimelineData
         json.WriteNumber("version", 1);
         json.WriteString("title", title);
         json.WriteNumber("end", End);
+        json.WriteNumber("unit", Unit);
         json.WriteBoolean("byPosition", ByPosition);
         json.WriteStartObject("counts");
         json.WriteNumber("ops", ops.Count);
@@ -244,8 +256,8 @@ internal sealed class TimelineData
         {
             json.WriteStartObject();
             json.WriteString("kind", w.Kind);
-            json.WriteNumber("start", Micros(w.Start));
-            json.WriteNumber("end", w.End is { } stop ? Math.Max(Micros(w.Start), Micros(stop)) : End);
+            json.WriteNumber("start", ToUnits(w.Start));
+            json.WriteNumber("end", w.End is { } stop ? Math.Max(ToUnits(w.Start), ToUnits(stop)) : End);
             json.WriteBoolean("open", w.IsOpenEnded);
             json.WriteString("color", Palette.FaultHex(w.Kind));
             json.WriteEndObject();
@@ -285,10 +297,10 @@ internal sealed class TimelineData
     }
 }
 
-/// <summary>A client invocation with its completion (or none: <see cref="TimelineData.Open"/>). Times in µs.</summary>
+/// <summary>A client invocation with its completion (or none: <see cref="TimelineData.Open"/>). Times in units.</summary>
 internal sealed record ClientOp(long Index, long CompletionIndex, int Process, int F, int Key, long Start, long Duration, int Outcome,
     string Invoked, string? Completed, string? Error);
 
-/// <summary>A nemesis op: an invoke with its completion, or a lone completion (a note). Times in µs.</summary>
+/// <summary>A nemesis op: an invoke with its completion, or a lone completion (a note). Times in units.</summary>
 internal sealed record NemesisOp(long Index, long CompletionIndex, int F, long Start, long Duration, int Outcome,
     string Invoked, string? Completed, string Color);

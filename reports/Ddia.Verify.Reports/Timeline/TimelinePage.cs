@@ -63,7 +63,7 @@ public static class TimelinePage
           .Append(Count(data.Nemesis.Count, "nemesis ops")).Append(" · ")
           .Append(Count(data.Faults.Count, "fault windows")).Append(" · ")
           .Append(data.ByPosition ? "no op has a time: history positions are shown instead (1 position = 1 ms)"
-              : Invariant($"{data.End / 1e6:0.###} s"));
+              : Invariant($"{data.End * data.Unit / 1e9:0.###} s"));
         if (data.Untimed > 0) sb.Append(" · ").Append(Count(data.Untimed, "ops without a time (not shown)"));
         sb.Append("</div>\n");
 

@@ -83,7 +83,7 @@
   setColumns(false);
   const end = Math.max(data.end, 1);
 
-  // Tier k holds the ops with duration in [2^(k-1), 2^k) µs (tier 0: under 1 µs).
+  // Tier k holds the ops with duration in [2^(k-1), 2^k) units (tier 0: under 1 unit).
   const tiers = [];
   {
     const members = [];
@@ -111,7 +111,7 @@
     return lo;
   }
 
-  /** Calls visit(i) for every op that meets [from, to] (µs). */
+  /** Calls visit(i) for every op that meets [from, to] (units). */
   function forEachIn(from, to, minDur, visit) {
     for (const t of tiers) {
       const { ids, starts } = t;
@@ -122,7 +122,9 @@
     }
   }
 
-  // Geometry: HEAD px of column headers, GUTTER px of time ruler; px = pixels per µs.
+  // Times are in units of data.unit ns (µs for real runs; 1 ms per position when no op had a time).
+  // Geometry: HEAD px of column headers, GUTTER px of time ruler; px = pixels per unit.
+  const UNIT = data.unit, PER_MS = 1e6 / UNIT;
   const HEAD = 24, PAD = 10, GUTTER = 76, MIN_BOX = 2, MAX_SCROLL_PX = 8e6;
   const header = document.getElementById('timeline-header');
   const scroller = document.getElementById('timeline-scroll');
@@ -155,10 +157,11 @@
     const step = Math.max(1, Math.floor(clientCount / 5000));
     for (let i = 0; i < clientCount; i += step) if (outcome[i] !== OPEN) sample.push(dur[i]);
     sample.sort((a, b) => a - b);
-    const median = sample.length ? Math.max(sample[sample.length >> 1], 50) : end / 50;
+    const median = sample.length ? Math.max(sample[sample.length >> 1], 0.05 * PER_MS) : end / 50;
     return Math.max(28 / median, fitPx());
   }
-  function clampPx(p) { return Math.min(Math.max(p, fitPx() / 2), 2); }
+  // From half the whole history in the window to 2 px per µs (or the whole history, if it is shorter).
+  function clampPx(p) { return Math.min(Math.max(p, fitPx() / 2), Math.max(2000 / PER_MS, fitPx())); }
 
   function maxTop() { return Math.max(0, span() - contentHeight() / px); }
   function maxScroll() { return Math.max(0, scroller.scrollHeight - scroller.clientHeight); }
@@ -191,11 +194,11 @@
     const h = header.offsetHeight;
     scroller.style.top = h + 'px';
     canvas.style.top = h + 'px';
-    colW = Math.min(220, Math.max(64, Math.floor((scroller.clientWidth - GUTTER) / columns.length)));
+    colW = Math.min(220, Math.max(72, Math.floor((scroller.clientWidth - GUTTER) / columns.length)));
     spacer.style.width = (GUTTER + columns.length * colW) + 'px';
     // Browsers cap element heights (Firefox near 17.9M px): past MAX_SCROLL_PX, scrolling is scaled.
     spacer.style.height = Math.ceil(Math.min(MAX_SCROLL_PX, span() * px + HEAD + PAD)) + 'px';
-    zoomLabel.textContent = formatZoom(px * 1000) + ' px/ms';
+    zoomLabel.textContent = formatZoom(px * PER_MS) + ' px/ms';
   }
 
   function formatZoom(p) { return p >= 10 ? p.toFixed(0) : p >= 0.1 ? p.toFixed(2) : p.toPrecision(2); }
@@ -332,8 +335,9 @@
     for (let cell = 0; cell < cells; cell++) {
       if (cellRank[cell] > 0) remember(cellOp[cell], xOf(firstCol + Math.floor(cell / rows)) + 3, cell % rows, bw, MIN_BOX);
     }
-    ctx.font = '11px ui-monospace, monospace';
+    ctx.font = '10px ui-monospace, monospace';
     ctx.textBaseline = 'top';
+    const charW = ctx.measureText('0123456789').width / 10;
     // Outlines and labels where there is room for them.
     ctx.strokeStyle = 'rgba(0,0,0,0.35)';
     ctx.lineWidth = 1;
@@ -344,7 +348,7 @@
       const o = outcome[i];
       ctx.fillStyle = i < clientCount && (o === OK || o === FAIL) ? '#fff' : '#111';
       const text = label(i);
-      const room = Math.floor((bw - 6) / 6.7);
+      const room = Math.floor((bw - 6) / charW);
       ctx.fillText(text.length > room ? text.slice(0, Math.max(0, room - 1)) + '…' : text, x + 3, Math.max(y, HEAD) + 2);
     }
     if (selected >= 0) {
@@ -378,7 +382,7 @@
     }
     ctx.fillStyle = '#ccc';
     ctx.fillRect(GUTTER - 1, 0, 1, h);
-    const step = niceStep(60 / px);
+    const step = niceStep(Math.max(60 / px, data.byPosition ? 1 : 0));
     ctx.font = '11px system-ui, sans-serif';
     ctx.textBaseline = 'middle';
     ctx.textAlign = 'right';
@@ -421,12 +425,17 @@
   }
 
   function formatTick(t, step) {
-    if (data.byPosition) return Math.round(t / 1000).toString();
-    if (step >= 1e6) return (t / 1e6).toFixed(Math.max(0, -Math.floor(Math.log10(step / 1e6)))) + ' s';
-    return (t / 1e3).toFixed(Math.max(0, -Math.floor(Math.log10(step / 1e3)))) + ' ms';
+    if (data.byPosition) return Math.round(t).toString();
+    const ns = t * UNIT, stepNs = step * UNIT;
+    const [scale, name] = stepNs >= 1e9 ? [1e9, ' s'] : stepNs >= 1e6 ? [1e6, ' ms'] : stepNs >= 1e3 ? [1e3, ' µs'] : [1, ' ns'];
+    return (ns / scale).toFixed(Math.max(0, -Math.floor(Math.log10(stepNs / scale)))) + name;
   }
 
-  function ms(us) { return data.byPosition ? 'position ' + Math.round(us / 1000) : (us / 1000).toFixed(3) + ' ms'; }
+  /** A time or duration for the tooltip: ms, to the unit the history was written in. */
+  function ms(t) {
+    if (data.byPosition) return 'position ' + Math.round(t);
+    return (t / PER_MS).toFixed(UNIT === 1 ? 6 : 3) + ' ms';
+  }
 
   /** The details of op i, one fact per line (shown as text: values are never parsed as HTML). */
   function describe(i) {
@@ -543,6 +552,8 @@
 
   // First paint: lay out, jump to a linked op, and draw right away (not on the next frame).
   if (fold.checked) setColumns(true);   // a reload may restore the box
+  px = 1;
+  layout();   // places the scroller under the header: its height is what the zoom fits to
   px = clampPx(defaultPx());
   layout();
   scrollToTime(-PAD / px);
