@@ -1,4 +1,4 @@
-// The timeline of one run: one column per process, time running down, one box per op.
+// The timeline of one run: one column per process (or per worker), time running down, one box per op.
 // Only what is in the window is drawn: ops are grouped by duration into tiers (durations within a
 // power of two), each sorted by start, so the ops that meet a time range are found by binary search
 // without scanning the whole history, even when an op spans it to the end.
@@ -17,7 +17,7 @@
   const RANK = [1, 4, 3, 2];   // which outcome a pixel row shows when several ops share it: by OK, FAIL, INFO, OPEN
 
   // One set of arrays for client and nemesis ops alike: op i < clientCount is client op i,
-  // others are nemesis op i - clientCount. Column 0 is the nemesis.
+  // others are nemesis op i - clientCount. Column 0 is the nemesis; setColumns places the rest.
   const start = new Float64Array(total);
   const dur = new Float64Array(total);
   const column = new Int32Array(total);
@@ -30,7 +30,6 @@
   for (let i = 0; i < clientCount; i++) {
     start[i] = client.start[i];
     dur[i] = client.dur[i];
-    column[i] = client.col[i] + 1;
     outcome[i] = client.outcome[i];
     index[i] = client.index[i];
     cindex[i] = client.cindex[i];
@@ -450,11 +449,15 @@
     const invoked = isClient ? client.value[i] : n[6];
     const completed = isClient ? client.cvalue[i] : n[7];
     lines.push('value: ' + invoked + (completed !== null ? ' → ' + completed : ''));
-    lines.push('outcome: ' + OUTCOME_NAMES[o] + (o === OPEN ? ' (counts as info; drawn to the end of the history)' : ''));
-    lines.push('invoked: ' + ms(start[i]));
-    if (o !== OPEN) {
-      lines.push((o === NOTE ? 'at: ' : 'completed: ') + ms(start[i] + dur[i]));
-      if (o !== NOTE && !data.byPosition) lines.push('latency: ' + ms(dur[i]));
+    const why = o === OPEN ? ' (counts as info; drawn to the end of the history)'
+      : o === INFO && isClient ? ' (unknown: it may take effect any time after its invoke)' : '';
+    lines.push('outcome: ' + OUTCOME_NAMES[o] + why);
+    if (o === NOTE) {
+      lines.push('at: ' + ms(start[i]));
+    } else {
+      lines.push('invoked: ' + ms(start[i]));
+      if (o !== OPEN) lines.push('completed: ' + ms(start[i] + dur[i]));
+      if (o !== OPEN && !data.byPosition) lines.push('latency: ' + ms(dur[i]));
     }
     if (isClient && errors.has(i)) lines.push('error: ' + errors.get(i));
     return lines;
