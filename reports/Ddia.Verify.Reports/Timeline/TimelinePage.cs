@@ -28,6 +28,7 @@ public static class TimelinePage
         ArgumentNullException.ThrowIfNull(faults);
         var data = TimelineData.From(history, faults);
 
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
         using (var head = new StreamWriter(file, Utf8, 1 << 14, leaveOpen: true))
         {
