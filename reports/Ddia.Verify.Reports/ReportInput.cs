@@ -59,5 +59,5 @@ public sealed record ReportInput
     public IReadOnlyList<KeyValuePair<string, string>> OtherLinks { get; init; } = [];
 }
 
-/// <summary>The files <see cref="RunReport.Write"/> wrote, as full paths.</summary>
-public sealed record ReportFiles(string Index, IReadOnlyList<string> Images);
+/// <summary>The files <see cref="RunReport.Write"/> wrote, as full paths; <paramref name="Timeline"/> null without a history.</summary>
+public sealed record ReportFiles(string Index, IReadOnlyList<string> Images, string? Timeline = null);

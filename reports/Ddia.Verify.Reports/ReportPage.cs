@@ -46,7 +46,7 @@ internal static class ReportPage
         """;
 
     /// <summary>The timeline page beside index.html (written by <see cref="RunReport"/> whenever there is a history).</summary>
-    internal const string TimelineFile = "timeline.html";
+    private const string TimelineFile = Timeline.TimelinePage.FileName;
 
     public static string Render(ReportInput input, PageParts parts)
     {

@@ -1,12 +1,13 @@
 using System.Text;
 using Ddia.Verify.Reports.Plots;
+using Ddia.Verify.Reports.Timeline;
 using ScottPlot;
 
 namespace Ddia.Verify.Reports;
 
 /// <summary>
-/// Writes the report of one run into its directory: <c>index.html</c> (one self-contained page) and
-/// the plots it shows (<c>latency.png</c>/<c>.svg</c>, <c>throughput.png</c>/<c>.svg</c>, and
+/// Writes the report of one run into its directory: <c>index.html</c> (one self-contained page),
+/// <c>timeline.html</c> (every op on a time line, for histories of any size) and the plots it shows (<c>latency.png</c>/<c>.svg</c>, <c>throughput.png</c>/<c>.svg</c>, and
 /// <c>replication-lag.png</c>/<c>.svg</c> when the status samples say how far followers are behind). Called once
 /// per run, after checking; a crashed run still gets a page. Never throws for what the history or the
 /// results contain; a plot that cannot be drawn is named on the page instead.
@@ -52,11 +53,17 @@ public static class RunReport
         var counts = input.History is { } history ? OpCounts.ByF(history) : [];
         var coverage = input.History is { } hist ? FaultCoverage.Compute(hist, timings?.Faults ?? FaultWindows.Find(hist)) : [];
         var timelineWritten = false;
+        if (input.History is { Count: > 0 } ops)
+        {
+            TimelinePage.Write(ops, timings?.Faults ?? FaultWindows.Find(ops), Path.Combine(runDirectory, TimelinePage.FileName), input.TestName);
+            timelineWritten = true;
+        }
 
         var index = Path.Combine(runDirectory, IndexFile);
         var html = ReportPage.Render(input, new PageParts(timings, plots, plotError, counts, coverage, timelineWritten));
         File.WriteAllText(index, html, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-        return new ReportFiles(index, [.. plots.SelectMany(p => new[] { Path.Combine(runDirectory, p.Png), Path.Combine(runDirectory, p.Svg) })]);
+        return new ReportFiles(index, [.. plots.SelectMany(p => new[] { Path.Combine(runDirectory, p.Png), Path.Combine(runDirectory, p.Svg) })],
+            timelineWritten ? Path.Combine(runDirectory, TimelinePage.FileName) : null);
     }
 
     private static RenderedPlot Render(Plot plot, string directory, string name, string caption)

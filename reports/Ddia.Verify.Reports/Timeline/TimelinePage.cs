@@ -75,7 +75,7 @@ public static class TimelinePage
           .Append("<button type=\"button\" id=\"zoom-reset\" title=\"Typical ops a few lines tall\">1:1</button>")
           .Append("<span id=\"zoom-level\"></span>")
           .Append("<label class=\"fold\" title=\"A worker continues under a new process after an info: processes that never overlap share a column\">")
-          .Append("<input type=\"checkbox\" id=\"fold-workers\"> one column per worker</label>")
+          .Append("<input type=\"checkbox\" id=\"fold-workers\" checked> one column per worker</label>")
           .Append("<span class=\"legend\" id=\"timeline-legend\">")
           .Append(Swatch("#2ca02c", "ok")).Append(Swatch("#d62728", "fail")).Append(Swatch("#ff7f0e", "info"))
           .Append("<span class=\"item\"><span class=\"swatch open\"></span>never completed</span>");

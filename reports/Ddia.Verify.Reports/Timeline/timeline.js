@@ -180,6 +180,7 @@
     schedule();
   }
   function onScroll() {
+    tooltip.hidden = true;   // the op under the mouse has moved away
     if (Math.abs(scroller.scrollTop - expectedScroll) > 1) {
       const m = maxScroll();
       viewTop = (m > 0 ? scroller.scrollTop / m * maxTop() : 0) - PAD / px;
