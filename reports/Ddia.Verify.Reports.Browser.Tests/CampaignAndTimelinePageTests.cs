@@ -7,6 +7,7 @@ using Ddia.Verify.Checkers.Transactions;
 using Ddia.Verify.History;
 using Ddia.Verify.Reports.Campaign;
 using PuppeteerSharp;
+using Ddia.Verify.Testing;
 using Xunit.Abstractions;
 using HistoryList = Ddia.Verify.History.History;
 

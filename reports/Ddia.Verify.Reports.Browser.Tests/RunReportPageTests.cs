@@ -3,6 +3,7 @@ using Ddia.Verify.Checkers.Linearizability;
 using Ddia.Verify.Checkers.Transactions;
 using Ddia.Verify.History;
 using Ddia.Verify.History.Formats;
+using Ddia.Verify.Testing;
 using Xunit.Abstractions;
 
 namespace Ddia.Verify.Reports.Browser.Tests;
@@ -22,7 +23,7 @@ public sealed class RunReportPageTests(Chromium chromium, ITestOutputHelper outp
     public async Task LinearizabilityFailure_RendersVerdictPlotsAndTheFailureDiagram()
     {
         // A real Jepsen history: RethinkDB under partitions, not linearizable (Knossos' test data).
-        var file = HistoryReader.Read(Corpora.File("knossos/data/cas-register/bad/rethink-fail-smaller.edn"));
+        var file = HistoryReader.Read(Path.Combine(RepoFiles.Corpora, "knossos/data/cas-register/bad/rethink-fail-smaller.edn"));
         var result = Checkers.Checkers.Compose(new LinearizabilityChecker(ModelCatalog.Create("cas-register", null, file.Conventions)))
             .Check(file.History, new CheckOptions());
         Assert.Equal(Validity.Invalid, result.Validity);

@@ -1,9 +1,9 @@
 using PuppeteerSharp;
 
-namespace Ddia.Verify.Reports.Browser.Tests;
+namespace Ddia.Verify.Testing;
 
 /// <summary>
-/// One headless Chromium for a test class: Debian's /usr/bin/chromium (or DDIA_CHROMIUM), started with the flags this
+/// One headless Chromium for a test class (compiled into the test projects that open pages, as RepoFiles is): Debian's /usr/bin/chromium (or DDIA_CHROMIUM), started with the flags this
 /// machine needs (no sandbox as root; nothing that reaches for the network on its own, which is closed here).
 /// Chromium missing is a failure with the command that installs it, never a skipped or passing test.
 /// </summary>
@@ -96,21 +96,14 @@ public sealed class ReportTab : IAsyncDisposable
 }
 
 /// <summary>Where the browser tests leave what a person may want to look at: artifacts/browser/ at the repository root
-/// (or DDIA_ARTIFACTS). CI keeps that folder.</summary>
+/// (or DDIA_ARTIFACTS/browser). CI keeps that folder.</summary>
 public static class Artefacts
 {
     public static string Directory { get; } = Create();
 
     private static string Create()
     {
-        var root = Environment.GetEnvironmentVariable("DDIA_ARTIFACTS");
-        if (root is null)
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Ddia.Verify.sln"))) dir = dir.Parent;
-            root = Path.Combine(dir?.FullName ?? Path.GetTempPath(), "artifacts");
-        }
-        var path = Path.Combine(root, "browser");
+        var path = Path.Combine(Environment.GetEnvironmentVariable("DDIA_ARTIFACTS") ?? Path.Combine(RepoFiles.Root, "artifacts"), "browser");
         System.IO.Directory.CreateDirectory(path);
         return path;
     }
