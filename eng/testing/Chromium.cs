@@ -84,6 +84,15 @@ public sealed class ReportTab : IAsyncDisposable
         lock (problems) problems.Add(problem);
     }
 
+    /// <summary>Every image of the page with at least <paramref name="minimum"/> of them, each decoded with a size (a
+    /// broken image has naturalWidth 0); throws naming what is wrong.</summary>
+    public async Task AssertImagesLoadedAsync(int minimum)
+    {
+        var widths = await Page.EvaluateExpressionAsync<int[]>("[...document.images].map(i => i.complete ? i.naturalWidth : 0)");
+        if (widths.Length < minimum) throw new InvalidOperationException($"{widths.Length} images on {Page.Url}, expected at least {minimum}");
+        if (widths.Any(w => w == 0)) throw new InvalidOperationException($"{widths.Count(w => w == 0)} of {widths.Length} images on {Page.Url} did not load");
+    }
+
     /// <summary>Saves a full-page screenshot under the artefacts directory and returns its path.</summary>
     public async Task<string> ScreenshotAsync(string name)
     {

@@ -40,7 +40,7 @@ public sealed class ReportPagesEndToEndTests(StoreDir store, Chromium chromium, 
         {
             Assert.Equal("INVALID", await stale.Page.EvaluateExpressionAsync<string>("document.querySelector('#verdict').textContent"));
             Assert.True(await stale.Page.EvaluateExpressionAsync<int>("document.querySelectorAll('.linearizability svg').length") > 0, "no failure diagram");
-            await AssertImagesLoaded(stale);
+            await stale.AssertImagesLoadedAsync(minimum: 3);
             // The run had faults: the coverage table names what they hit.
             Assert.Contains("partition", await stale.Page.EvaluateExpressionAsync<string>("document.querySelector('#fault-coverage').innerText"), StringComparison.Ordinal);
             output.WriteLine("screenshot: " + await stale.ScreenshotAsync("e2e-linearizability-failure"));
@@ -50,7 +50,7 @@ public sealed class ReportPagesEndToEndTests(StoreDir store, Chromium chromium, 
         await using (var skew = await OpenReport(WriteSkew))
         {
             Assert.True(await skew.Page.EvaluateExpressionAsync<int>("document.querySelectorAll('[id^=\"anomaly-G2-item\"] svg.cycle-diagram').length") > 0, "no G2-item cycle drawn");
-            await AssertImagesLoaded(skew);
+            await skew.AssertImagesLoadedAsync(minimum: 3);
             output.WriteLine("screenshot: " + await skew.ScreenshotAsync("e2e-g2-item"));
             Assert.Empty(skew.Problems);
         }
@@ -67,12 +67,5 @@ public sealed class ReportPagesEndToEndTests(StoreDir store, Chromium chromium, 
         await tab.Page.ClickAsync($"a[href='{href}']");
         await navigation;
         return tab;
-    }
-
-    private static async Task AssertImagesLoaded(ReportTab tab)
-    {
-        var widths = await tab.Page.EvaluateExpressionAsync<int[]>("[...document.images].map(i => i.complete ? i.naturalWidth : 0)");
-        Assert.True(widths.Length >= 3, $"{widths.Length} plots");
-        Assert.All(widths, w => Assert.True(w > 0, "a plot did not load"));
     }
 }

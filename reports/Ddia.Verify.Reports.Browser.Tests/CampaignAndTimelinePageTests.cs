@@ -16,17 +16,14 @@ namespace Ddia.Verify.Reports.Browser.Tests;
 /// <summary>The campaign index with real run reports behind its links, and the timeline of a 100,000-op history.</summary>
 public sealed class CampaignAndTimelinePageTests(Chromium chromium, ITestOutputHelper output) : IClassFixture<Chromium>, IDisposable
 {
-    private readonly string directory = Path.Combine(Artefacts.Directory, "reports", Guid.NewGuid().ToString("N")[..8]);
+    private readonly OutputDirectory written = new();
 
-    public void Dispose()
-    {
-        if (Environment.GetEnvironmentVariable("DDIA_KEEP_TEST_OUTPUT") is null && Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
-    }
+    public void Dispose() => written.Dispose();
 
     [Fact]
     public async Task CampaignIndex_ListsEveryRun_AndItsLinksOpenTheRunReports()
     {
-        var store = Path.Combine(directory, "store");
+        var store = Path.Combine(written.Path, "store");
         var started = new DateTimeOffset(2026, 12, 6, 10, 0, 0, TimeSpan.Zero);
         // Two runs as a campaign leaves them: a broken configuration caught, and a correct one that failed its expectation.
         var skew = Histories.WriteSkew();
@@ -75,7 +72,7 @@ public sealed class CampaignAndTimelinePageTests(Chromium chromium, ITestOutputH
     {
         var history = HundredThousandOps();
         var write = Stopwatch.StartNew();
-        var report = RunReport.Write(new ReportInput { TestName = "register-100k", History = history }, Path.Combine(directory, "100k"));
+        var report = RunReport.Write(new ReportInput { TestName = "register-100k", History = history }, Path.Combine(written.Path, "100k"));
         write.Stop();
         var size = new FileInfo(report.Timeline!).Length;
 

@@ -11,13 +11,9 @@ namespace Ddia.Verify.Reports.Browser.Tests;
 /// <summary>Run reports as an engineer opens them: in a real browser, from disk, with nothing else to fetch.</summary>
 public sealed class RunReportPageTests(Chromium chromium, ITestOutputHelper output) : IClassFixture<Chromium>, IDisposable
 {
-    private readonly string directory = Path.Combine(Artefacts.Directory, "reports", Guid.NewGuid().ToString("N")[..8]);
+    private readonly OutputDirectory written = new();
 
-    public void Dispose()
-    {
-        // The reports stay beside the screenshots only when asked for; the screenshots always stay.
-        if (Environment.GetEnvironmentVariable("DDIA_KEEP_TEST_OUTPUT") is null && Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
-    }
+    public void Dispose() => written.Dispose();
 
     [Fact]
     public async Task LinearizabilityFailure_RendersVerdictPlotsAndTheFailureDiagram()
@@ -33,12 +29,12 @@ public sealed class RunReportPageTests(Chromium chromium, ITestOutputHelper outp
             History = file.History,
             Result = result,
             Options = [new("system", "rethinkdb (Jepsen)"), new("workload", "cas-register")],
-        }, Path.Combine(directory, "linearizability"));
+        }, Path.Combine(written.Path, "linearizability"));
 
         await using var tab = await chromium.OpenAsync(report.Index);
 
         Assert.Equal("INVALID", await Text(tab, "#verdict"));
-        await AssertImagesLoaded(tab, minimum: 3);
+        await tab.AssertImagesLoadedAsync(minimum: 3);
         Assert.True(await tab.Page.EvaluateExpressionAsync<bool>("!!document.querySelector('.linearizability svg')"), "the failure's time-axis diagram");
         Assert.Contains("linearizable", await Text(tab, "#verdicts"), StringComparison.Ordinal);
         output.WriteLine("screenshot: " + await tab.ScreenshotAsync("linearizability-failure"));
@@ -59,12 +55,12 @@ public sealed class RunReportPageTests(Chromium chromium, ITestOutputHelper outp
             History = history,
             Result = result,
             Options = [new("system", "txn"), new("configuration", "snapshot"), new("workload", "list-append")],
-        }, Path.Combine(directory, "g2-item"));
+        }, Path.Combine(written.Path, "g2-item"));
 
         await using var tab = await chromium.OpenAsync(report.Index);
 
         Assert.Equal("INVALID", await Text(tab, "#verdict"));
-        await AssertImagesLoaded(tab, minimum: 3);
+        await tab.AssertImagesLoadedAsync(minimum: 3);
         var cycles = await tab.Page.EvaluateExpressionAsync<int>("document.querySelectorAll('svg.cycle-diagram').length");
         Assert.True(cycles > 0, "no cycle diagram");
         // The first diagram draws its transactions and labels its edges with the relations of a G2-item: two rw.
@@ -82,12 +78,4 @@ public sealed class RunReportPageTests(Chromium chromium, ITestOutputHelper outp
 
     private static Task<string> Text(ReportTab tab, string selector) =>
         tab.Page.EvaluateFunctionAsync<string>("s => document.querySelector(s)?.textContent?.trim() ?? ''", selector);
-
-    /// <summary>Every image decoded with a size (a broken one has naturalWidth 0), and at least <paramref name="minimum"/> of them.</summary>
-    private static async Task AssertImagesLoaded(ReportTab tab, int minimum)
-    {
-        var widths = await tab.Page.EvaluateExpressionAsync<int[]>("[...document.images].map(i => i.complete ? i.naturalWidth : 0)");
-        Assert.True(widths.Length >= minimum, $"{widths.Length} images, expected at least {minimum}");
-        Assert.All(widths, w => Assert.True(w > 0, "an image did not load"));
-    }
 }

@@ -10,6 +10,16 @@ namespace Ddia.Verify.Reports;
 /// </summary>
 internal static class Html
 {
+    /// <summary>The look every page shares (run report, campaign index, store list); each adds its own rules after it.</summary>
+    public const string BaseStyle = """
+        body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1400px; color: #222; padding: 0 1em; }
+        h1 { margin-bottom: 0.2em; }
+        h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.2em; margin-top: 1.6em; }
+        table { border-collapse: collapse; margin: 0.5em 0 1em; }
+        th, td { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: left; vertical-align: top; }
+        th { background: #f3f3f3; }
+        """;
+
     public static string Escape(string? text) => WebUtility.HtmlEncode(text ?? "");
 
     public static string Escape(object? value) => Escape(value is null ? null : Convert.ToString(value, CultureInfo.InvariantCulture));

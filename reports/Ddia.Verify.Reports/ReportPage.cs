@@ -16,13 +16,7 @@ internal static class ReportPage
     private const int MaxProblemsShown = 20;
     private const int MaxAnomaliesPerChecker = 50;
 
-    private const string Style = """
-        body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; padding: 0 1em; }
-        h1 { margin-bottom: 0.2em; }
-        h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.2em; margin-top: 1.6em; }
-        table { border-collapse: collapse; margin: 0.5em 0 1em; }
-        th, td { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: left; vertical-align: top; }
-        th { background: #f3f3f3; }
+    private const string Style = BaseStyle + "\n" + """
         td { font-family: ui-monospace, monospace; font-size: 0.9em; white-space: pre-wrap; word-break: break-word; }
         .verdict { display: inline-block; font-size: 2.4em; font-weight: bold; color: #fff; padding: 0.1em 0.6em; border-radius: 0.2em; }
         .valid { background: #2e7d32; } .invalid { background: #c62828; } .unknown { background: #757575; }

@@ -12,13 +12,7 @@ namespace Ddia.Verify.Reports.Campaign;
 public static class StorePage
 {
     // The run report's look (ReportPage), plus the row colours of the campaign table.
-    internal const string Style = """
-        body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1400px; color: #222; padding: 0 1em; }
-        h1 { margin-bottom: 0.2em; }
-        h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.2em; margin-top: 1.6em; }
-        table { border-collapse: collapse; margin: 0.5em 0 1em; }
-        th, td { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: left; vertical-align: top; }
-        th { background: #f3f3f3; }
+    internal const string Style = BaseStyle + "\n" + """
         td { font-family: ui-monospace, monospace; font-size: 0.9em; overflow-wrap: break-word; }
         td.num { white-space: nowrap; }
         td.valid, span.valid { background: #2e7d32; color: #fff; font-weight: bold; }
