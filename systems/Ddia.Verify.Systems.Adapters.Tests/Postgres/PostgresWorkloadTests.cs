@@ -19,9 +19,10 @@ public sealed class PostgresWorkloadTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan OpTimeout = TimeSpan.FromSeconds(15);
 
-    // What PostgreSQL never shows at any level (it has no dirty reads or writes), and what snapshot isolation adds.
-    private static readonly string[] NeverG1 = ["G0", "G1a", "G1b", "G1c", "duplicate-elements", "garbage-read", "internal"];
-    private static readonly string[] NeverUnderSnapshots = [.. NeverG1, "lost-update", "G-single", "G-single-item", "future-read"];
+    // What PostgreSQL never shows at any level (it has no dirty reads or writes), and what a snapshot adds (read
+    // committed reads each statement from a new snapshot, so a transaction may read a key twice and differ: internal).
+    private static readonly string[] NeverG1 = ["G0", "G1a", "G1b", "G1c", "duplicate-elements", "garbage-read"];
+    private static readonly string[] NeverUnderSnapshots = [.. NeverG1, "internal", "lost-update", "G-single", "G-single-item", "future-read"];
 
     [Theory]
     [InlineData("read-committed")]

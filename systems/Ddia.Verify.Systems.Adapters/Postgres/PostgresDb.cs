@@ -203,6 +203,7 @@ public sealed class PostgresDb : IDb, IKillable, IPausable, IPrimaryAware, IHasL
             "fsync=on",
             "synchronous_commit=on",
             "full_page_writes=on",
+            "deadlock_timeout=" + Str((int)options.DeadlockTimeout.TotalMilliseconds) + "ms",
             // Small: a test's tables are tiny, and CI machines run several servers.
             "shared_buffers=32MB",
         ];
