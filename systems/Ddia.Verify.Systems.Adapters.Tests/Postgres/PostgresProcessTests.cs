@@ -13,7 +13,8 @@ namespace Ddia.Verify.Systems.Adapters.Tests.Postgres;
 /// <summary>
 /// <see cref="PostgresDb"/> and <see cref="PostgresClient"/> against a real PostgreSQL 15 server run as a non-root
 /// user: commits survive kill -9, a paused server answers nothing, and the lost-update race of two read-modify-write
-/// transactions (Hermitage's P4) is lost under read committed and refused under serializable.
+/// transactions (Hermitage's P4) is lost under read committed and refused above it, and read skew (G-single) shows
+/// under read committed only.
 /// </summary>
 [Trait("Category", "Process")]
 public sealed class PostgresProcessTests
@@ -93,6 +94,39 @@ public sealed class PostgresProcessTests
         var result = (TxnCheckResult)checker.Check(new Ddia.Verify.History.History(Indexed(history)), new CheckOptions()).Detail!;
         if (second == OpType.Ok) Assert.Contains("lost-update", result.AnomalyTypes);
         else Assert.DoesNotContain("lost-update", result.AnomalyTypes);
+    }
+
+    [Theory]
+    [InlineData("read-committed", true)]
+    [InlineData("repeatable-read", false)]
+    public async Task ReadSkew_IsSeenOnlyUnderReadCommitted(string isolation, bool skewed)
+    {
+        await using var cluster = await PostgresTestCluster.StartAsync();
+        var prototype = new PostgresClient(cluster.ClientOptions(isolation));
+        var (a, b) = (await cluster.OpenAsync(prototype, cluster.Nodes[1]), await cluster.OpenAsync(prototype, cluster.Nodes[2]));
+        var history = new List<Op>();
+        history.AddRange(await RecordAsync(cluster, a, 0, Txn(Append(1, 1), Append(2, 1), Append(3, 1))));
+
+        // Hermitage's G-single: T1 reads x, stalls (its append waits for a row an outside session holds), T2 changes
+        // x and y and commits, then T1 reads y.
+        await using var holder = await cluster.AdminAsync();
+        await using (var hold = new NpgsqlCommand("BEGIN; SELECT v FROM lists WHERE k = 3 FOR UPDATE", holder)) await hold.ExecuteNonQueryAsync();
+        var t1 = RecordAsync(cluster, a, 1, Txn(Read(1), Append(3, 2), Read(2)));
+        await WaitForLockWaitersAsync(cluster, 1);
+        var t2 = await RecordAsync(cluster, b, 2, Txn(Append(1, 3), Append(2, 3)));
+        Assert.Equal(OpType.Ok, t2[1].Type);
+        await using (var release = new NpgsqlCommand("ROLLBACK", holder)) await release.ExecuteNonQueryAsync();
+        var t1Done = await t1;
+        Assert.Equal(OpType.Ok, t1Done[1].Type);
+        Assert.Equal(skewed ? "[[\"r\" 1 [1]] [\"append\" 3 2] [\"r\" 2 [1 3]]]" : "[[\"r\" 1 [1]] [\"append\" 3 2] [\"r\" 2 [1]]]",
+            t1Done[1].Value.ToString());
+
+        history.AddRange([t1Done[0], .. t2, t1Done[1]]);
+        var checker = new TransactionalChecker(TxnWorkload.ListAppend, new TxnCheckOptions { ConsistencyModels = ["snapshot-isolation"] });
+        var result = (TxnCheckResult)checker.Check(new Ddia.Verify.History.History(Indexed(history)), new CheckOptions()).Detail!;
+        Assert.True(skewed == result.AnomalyTypes.Any(t => t.StartsWith("G-single", StringComparison.Ordinal)), string.Join(", ", result.AnomalyTypes));
+        Assert.Equal(skewed ? Validity.Invalid : Validity.Valid, result.VerdictFor("snapshot-isolation"));
+        Assert.Equal(Validity.Valid, result.VerdictFor("read-committed"));
     }
 
     private static async Task<Op[]> RecordAsync(PostgresTestCluster cluster, IClient client, int process, Value txn)
