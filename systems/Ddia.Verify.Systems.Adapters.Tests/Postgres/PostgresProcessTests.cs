@@ -45,9 +45,17 @@ public sealed class PostgresProcessTests
         Assert.Equal("[[\"r\" 1 [10 11]] [\"r\" 2 [20]]]", recovered.Value.ToString());
         Assert.Contains("was interrupted", File.ReadAllText(cluster.LogFile(cluster.Server)));
 
+        // A paused server answers nothing: a statement before the COMMIT times out, and that is a fail.
+        var impatient = await cluster.OpenAsync(new PostgresClient(cluster.ClientOptions("serializable") with { CommandTimeout = TimeSpan.FromSeconds(1) }),
+            cluster.Nodes[2]);
+        Assert.Equal(OpType.Ok, (await cluster.InvokeAsync(impatient, 1, "txn", Txn(Read(1)))).Type);
         await cluster.Db.PauseAsync(cluster.Test, cluster.Server, CancellationToken.None);
         Assert.Null(await cluster.Db.StatusJsonAsync(cluster.Test, cluster.Server, CancellationToken.None));
+        var stalled = await cluster.InvokeAsync(impatient, 1, "txn", Txn(Append(1, 99)));
+        Assert.Equal(OpType.Fail, stalled.Type);
         await cluster.Db.ResumeAsync(cluster.Test, cluster.Server, CancellationToken.None);
+        Assert.Equal(OpType.Ok, (await cluster.InvokeAsync(impatient, 1, "txn", Txn(Read(3)))).Type);
+        await impatient.CloseAsync(cluster.Test, CancellationToken.None);
         Assert.Contains("\"primary\"", await cluster.Db.StatusJsonAsync(cluster.Test, cluster.Server, CancellationToken.None));
         Assert.Equal([cluster.Server], await cluster.Db.PrimariesAsync(cluster.Test, CancellationToken.None));
         Assert.Equal(OpType.Ok, (await cluster.InvokeAsync(client, 0, "txn", Txn(Append(1, 13)))).Type);
