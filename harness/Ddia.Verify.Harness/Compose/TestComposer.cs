@@ -85,6 +85,8 @@ public static class TestComposer
                     // Every 2pc node is a partition and a coordinator: stopping one at a time is what leaves its
                     // transactions in doubt on the others (stopping all of them shows nothing).
                     "2pc" => [Nemesis.Targets.Target.One],
+                    // Stopping every member (or a majority) only stops the test: etcd then serves nothing to judge.
+                    "etcd" => [Nemesis.Targets.Target.One, Nemesis.Targets.Target.Primaries, Nemesis.Targets.Target.Minority],
                     _ => new NemesisOptions().ProcessTargets,
                 },
             });
