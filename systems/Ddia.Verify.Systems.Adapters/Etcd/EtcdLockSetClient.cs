@@ -33,6 +33,9 @@ public sealed class EtcdLockSetClient : ClusterClient
 
     public string SetKey => options.KeyPrefix + "set";
 
+    /// <summary>How this client reaches etcd and reads.</summary>
+    public EtcdClientOptions Options => options;
+
     public override async ValueTask<Op> InvokeAsync(TestContext test, Op invocation, CancellationToken cancellation)
     {
         return invocation.F switch
