@@ -12,7 +12,8 @@ using Spectre.Console;
 namespace Ddia.Verify.Harness.Cli;
 
 /// <summary>
-/// <c>ddia-verify campaign</c>: the default campaign (<see cref="DefaultCampaign"/>), one run after another, then a
+/// <c>ddia-verify campaign</c>: the default campaign (<see cref="DefaultCampaign"/>; with <c>--validation</c>, the
+/// known results of third-party systems, <see cref="ValidationCampaign"/>), one run after another, then a
 /// table of run, system, configuration, workload, faults, expectation (verdict and the anomalies it must and must not
 /// find), what it got, and report, on the terminal and as Markdown in <c>STORE/campaign.md</c> (README's table); the
 /// campaign index <c>STORE/index.html</c> (these runs, then every run in the store) and <c>STORE/junit.xml</c>. Exit 0
@@ -26,15 +27,17 @@ internal static class CampaignCommand
         var seed = new Option<ulong?>("--seed") { Description = "Seed of the first run (the others use the next seeds)" };
         var nodeProgram = new Option<string?>("--node-program") { Description = "Path to ddia-node.dll (./ddia-verify sets it)" };
         var only = new Option<string?>("--only") { Description = "Run only the campaign runs of these comma-separated names (or, for a name no run has, those whose name contains it)" };
+        var validation = new Option<bool>("--validation") { Description = "Run the validation campaign instead: known results of real third-party systems (etcd) that must be reproduced" };
         var command = new Command("campaign", "Run the default campaign: every reference system, correct and textbook-broken, under faults; writes STORE/campaign.md, the campaign index STORE/index.html and STORE/junit.xml.")
         {
-            store, seed, nodeProgram, only,
+            store, seed, nodeProgram, only, validation,
         };
         command.SetAction(parse =>
         {
             var console = Consoles.For(stdout);
             var first = parse.GetValue(seed) ?? (ulong)Random.Shared.NextInt64();
-            var runs = Selected(DefaultCampaign.Runs(first), parse.GetValue(only))
+            var campaign = parse.GetValue(validation) ? ValidationCampaign.Runs(first) : DefaultCampaign.Runs(first);
+            var runs = Selected(campaign, parse.GetValue(only))
                 .Select(r => r with
                 {
                     Options = r.Options with
@@ -67,7 +70,8 @@ internal static class CampaignCommand
             console.MarkupLine($"table as Markdown: [blue]{Markup.Escape(markdown)}[/]");
             var storeRoot = Path.GetFullPath(parse.GetValue(store)!);
             var entries = rows.Select((r, i) => lines[i].Entry(r.Outcome, storeRoot)).ToList();
-            var (index, junit) = CampaignIndex.Write(storeRoot, "ddia-verify campaign", started, entries, RunCatalog.Scan(storeRoot));
+            var title = parse.GetValue(validation) ? "ddia-verify campaign --validation" : "ddia-verify campaign";
+            var (index, junit) = CampaignIndex.Write(storeRoot, title, started, entries, RunCatalog.Scan(storeRoot));
             console.MarkupLine($"campaign index: [blue]{Markup.Escape(index)}[/]   JUnit: [blue]{Markup.Escape(junit)}[/]");
             if (rows.Any(r => r.Outcome.Status == "interrupted")) return RunCommand.Interrupted;
             return rows.Count == runs.Count && rows.All(r => r.Mismatch is null) ? 0 : ExitCodes.Invalid;

@@ -20,7 +20,7 @@ internal static class RunCommand
 
     public static Command Create(TextWriter stdout)
     {
-        var system = new Option<string>("--system") { Description = "System under test: raft, txn (a transactional store on the first node), 2pc (hash partitions over every node, two-phase commit), leader (single-leader replication), multi-leader or leaderless (Dynamo-style quorums)", DefaultValueFactory = _ => "raft" };
+        var system = new Option<string>("--system") { Description = "System under test: raft, txn (a transactional store on the first node), 2pc (hash partitions over every node, two-phase commit), leader (single-leader replication), multi-leader, leaderless (Dynamo-style quorums) or etcd (etcd 3.4 from Debian's etcd-server)", DefaultValueFactory = _ => "raft" };
         var isolation = new Option<string?>("--isolation") { Description = "txn: read-committed, snapshot, serializable (SSI, the default), 2pl or serial; 2pc: read-committed, 2pl (the default) or serial" };
         var unsafeHeuristic = new Option<bool>("--unsafe-heuristic") { Description = "2pc: participants decide alone after a timeout and the coordinator does not log its decision first (breaks atomicity)" };
         var replication = new Option<string>("--replication") { Description = "leader: sync (every follower acks a write), semi-sync (one follower) or async (the leader alone)", DefaultValueFactory = _ => "sync" };
@@ -34,11 +34,12 @@ internal static class RunCommand
         var readRepair = new Option<string>("--read-repair") { Description = "leaderless: on or off", DefaultValueFactory = _ => "on" };
         var partitions = new Option<string?>("--partitions") { Description = "Partition shapes, comma-separated: one, halves, majorities-ring, bridge, primaries (default: all)" };
         var models = new Option<string?>("--consistency-models") { Description = "txn list-append, rw-register: models the history must satisfy, comma-separated (default strict-serializable)" };
+        var etcdReads = new Option<string>("--etcd-reads") { Description = "etcd: linearizable (the default) or serializable (each member answers from its own state, possibly stale)", DefaultValueFactory = _ => "linearizable" };
         var readMode = new Option<string>("--read-mode") { Description = "Raft reads: log, index (ReadIndex) or lease (leader lease; unsafe under clock skew)", DefaultValueFactory = _ => "log" };
         var fencing = new Option<string>("--fencing") { Description = "Lock service storage fencing tokens: on or off", DefaultValueFactory = _ => "on" };
-        var workload = new Option<string>("--workload") { Description = "raft: register (read/write/cas on independent keys) or lock (acquire, fenced write, release); txn, 2pc: list-append, rw-register, bank or on-call; leader, multi-leader, leaderless: register, set or counter", DefaultValueFactory = _ => "register" };
+        var workload = new Option<string>("--workload") { Description = "raft: register (read/write/cas on independent keys) or lock (acquire, fenced write, release); etcd: register or lock-set (adds to a set under etcd's lock); txn, 2pc: list-append, rw-register, bank or on-call; leader, multi-leader, leaderless: register, set or counter", DefaultValueFactory = _ => "register" };
         var nemesis = new Option<string>("--nemesis") { Description = "Faults, comma-separated: partition, pause, kill, crash (2pc: kill -9 between commit messages), clock, loss; 'none' for none", DefaultValueFactory = _ => "none" };
-        var scenario = new Option<string?>("--scenario") { Description = "A targeted fault schedule instead of random faults: leader-lease" };
+        var scenario = new Option<string?>("--scenario") { Description = "A targeted fault schedule instead of random faults: leader-lease, isolate-leader, isolate-one (cut one random node off for twice the interval), pause-one (stop one random node for twice the interval)" };
         var interval = new Option<double>("--nemesis-interval") { Description = "Mean seconds between fault operations", DefaultValueFactory = _ => 5 };
         var nodes = new Option<int>("--nodes") { Description = "Cluster size", DefaultValueFactory = _ => 3 };
         var concurrency = new Option<int>("--concurrency") { Description = "Client workers", DefaultValueFactory = _ => 10 };
@@ -53,7 +54,7 @@ internal static class RunCommand
         var loopback = new Option<bool>("--loopback") { Description = "Loopback addresses, no network namespaces (no partitions or loss); the default without root" };
         var command = new Command("run", "Run a test on a real local cluster: start the nodes, inject faults, record the history, check it, write the report.")
         {
-            system, isolation, unsafeHeuristic, replication, reads, failover, conflicts, n, w, r, sloppyQuorum, readRepair, partitions, models, readMode, fencing, workload, nemesis, scenario, interval, nodes, concurrency, timeLimit, rate, readWeight, keyShift, seed, store, nodeProgram, loopback, name,
+            system, isolation, unsafeHeuristic, replication, reads, failover, conflicts, n, w, r, sloppyQuorum, readRepair, partitions, models, etcdReads, readMode, fencing, workload, nemesis, scenario, interval, nodes, concurrency, timeLimit, rate, readWeight, keyShift, seed, store, nodeProgram, loopback, name,
         };
         command.SetAction(parse =>
         {
@@ -73,6 +74,7 @@ internal static class RunCommand
                 ReadRepair = OnOff("--read-repair", parse.GetValue(readRepair)!),
                 Partitions = parse.GetValue(partitions) is { } p ? List(p) : [],
                 ConsistencyModels = parse.GetValue(models) is { } m ? List(m) : [],
+                EtcdReads = parse.GetValue(etcdReads)!,
                 ReadMode = parse.GetValue(readMode)!,
                 Fencing = OnOff("--fencing", parse.GetValue(fencing)!),
                 Workload = parse.GetValue(workload)!,

@@ -14,6 +14,10 @@ public sealed record RunOptions
     /// <summary>Raft reads: log (through the log), index (ReadIndex) or lease (leader lease; unsafe under skew).</summary>
     public string ReadMode { get; init; } = "log";
 
+    /// <summary>etcd: how ranges read, linearizable (through the leader's read index) or serializable (from the member's
+    /// own state, possibly stale).</summary>
+    public string EtcdReads { get; init; } = "linearizable";
+
     /// <summary>Whether the lock service's storage rejects writes with old fencing tokens.</summary>
     public bool Fencing { get; init; } = true;
 
@@ -46,7 +50,7 @@ public sealed record RunOptions
     /// <summary>Partition shapes to draw from (one, halves, majorities-ring, bridge, primaries); empty: all of them.</summary>
     public ImmutableArray<string> Partitions { get; init; } = [];
 
-    /// <summary>raft: register or lock; txn and 2pc: list-append, rw-register, bank or on-call; leader, multi-leader and
+    /// <summary>raft: register or lock; etcd: register or lock-set; txn and 2pc: list-append, rw-register, bank or on-call; leader, multi-leader and
     /// leaderless: register, set or counter.</summary>
     public string Workload { get; init; } = "register";
 
@@ -99,7 +103,8 @@ public sealed record RunOptions
     public bool Loopback { get; init; }
 
     /// <summary>A fault schedule aimed at one weakness instead of random faults: leader-lease (clock back on the
-    /// leader, then partition or pause it). Null: random faults from the nemesis package.</summary>
+    /// leader, then partition or pause it), isolate-leader, isolate-one (cut one random node off), pause-one (stop one
+    /// random node for twice the interval). Null: random faults from the nemesis package.</summary>
     public string? Scenario { get; init; }
 
     /// <summary>The test's name in the store, made from the options when not given.</summary>
@@ -125,6 +130,9 @@ public sealed record RunOptions
             case "raft":
                 Add("--read-mode", ReadMode);
                 if (Workload == "lock") Add("--fencing", Fencing ? "on" : "off");
+                break;
+            case "etcd":
+                Add("--etcd-reads", EtcdReads);
                 break;
             case "txn" or "2pc":
                 Add("--isolation", IsolationLevel);
@@ -174,6 +182,7 @@ public sealed record RunOptions
     public string Configuration => System switch
     {
         "raft" => Workload == "lock" ? (Fencing ? "fenced" : "unfenced") : ReadMode + " reads",
+        "etcd" => Workload == "lock-set" ? $"lock lease 2 s, {EtcdReads} reads" : EtcdReads + " reads",
         "txn" or "2pc" => IsolationLevel + (UnsafeHeuristic ? ", unsafe heuristic" : ""),
         "leader" => $"{Replication}, reads {Reads}, failover {Failover}",
         "multi-leader" => Conflicts,

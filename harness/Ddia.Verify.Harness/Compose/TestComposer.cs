@@ -9,11 +9,13 @@ using Ddia.Verify.History;
 using Ddia.Verify.Nemesis;
 using Ddia.Verify.Nemesis.Packages;
 using Ddia.Verify.Nemesis.Partitions;
+using Ddia.Verify.Systems.Adapters.Etcd;
 using Ddia.Verify.Systems.Adapters.Raft;
 using Ddia.Verify.Systems.Adapters.Replication;
 using Ddia.Verify.Systems.Adapters.Txn;
 using Ddia.Verify.Workloads;
 using Ddia.Verify.Workloads.Lock;
+using Ddia.Verify.Workloads.LockSet;
 using Ddia.Verify.Workloads.Counter;
 using Ddia.Verify.Workloads.Register;
 using Ddia.Verify.Workloads.Set;
@@ -29,7 +31,10 @@ namespace Ddia.Verify.Harness.Compose;
 public static class TestComposer
 {
     /// <summary>The systems <c>--system</c> takes.</summary>
-    public static readonly IReadOnlyList<string> Systems = ["raft", "txn", "2pc", "leader", "multi-leader", "leaderless"];
+    public static readonly IReadOnlyList<string> Systems = ["raft", "txn", "2pc", "leader", "multi-leader", "leaderless", "etcd"];
+
+    /// <summary>Where Debian's etcd-server puts etcd.</summary>
+    public const string EtcdProgram = "/usr/bin/etcd";
 
     /// <summary>The reference node's HTTP port, where clients and the clock nemesis talk to it.</summary>
     private const int HttpPort = 8080;
@@ -50,15 +55,13 @@ public static class TestComposer
         if (options.Concurrency < 1) throw new UsageException("--concurrency: must be at least 1");
         if (options.Rate < 0 || !double.IsFinite(options.Rate)) throw new UsageException("--rate: must be a non-negative number of ops per second");
         if (options.TimeLimit <= TimeSpan.Zero) throw new UsageException("--time-limit: must be positive");
-        var program = options.NodeProgram ?? System.Environment.GetEnvironmentVariable("DDIA_NODE_PROGRAM")
-            ?? throw new UsageException("the node program is unknown: pass --node-program PATH/ddia-node.dll, or run through ./ddia-verify");
-        if (!File.Exists(program)) throw new UsageException($"--node-program: {program} does not exist (run 'make build')");
-
+        var etcd = options.System == "etcd";
         var (db, workload, client) = options.System switch
         {
-            "raft" => RaftSystem(options, program),
-            "txn" or "2pc" => TxnSystem(options, program),
-            _ => ReplicationSystem(options, program),
+            "etcd" => EtcdSystem(options),
+            "raft" => RaftSystem(options, NodeProgram(options)),
+            "txn" or "2pc" => TxnSystem(options, NodeProgram(options)),
+            _ => ReplicationSystem(options, NodeProgram(options)),
         };
         var faults = options.Nemesis.IsDefault ? [] : options.Nemesis;
         NemesisPackage package;
@@ -71,7 +74,8 @@ public static class TestComposer
                 Interval = TimeSpan.FromSeconds(options.NemesisInterval),
                 Db = db,
                 Capabilities = options.Loopback ? RemoteCapabilities.Exec | RemoteCapabilities.Signals : LocalCapabilities(),
-                AdminPort = HttpPort,
+                // etcd has no /admin/clock: the clock fault is then unavailable.
+                AdminPort = etcd ? null : HttpPort,
                 // The 2pc coordinator dies between its first and second commit message: a transaction half told.
                 CrashPoint = options.System == "2pc" ? "after-decision" : null,
                 ProcessTargets = options.System switch
@@ -81,6 +85,8 @@ public static class TestComposer
                     // Every 2pc node is a partition and a coordinator: stopping one at a time is what leaves its
                     // transactions in doubt on the others (stopping all of them shows nothing).
                     "2pc" => [Nemesis.Targets.Target.One],
+                    // Stopping every member (or a majority) only stops the test: etcd then serves nothing to judge.
+                    "etcd" => [Nemesis.Targets.Target.One, Nemesis.Targets.Target.Primaries, Nemesis.Targets.Target.Minority],
                     _ => new NemesisOptions().ProcessTargets,
                 },
             });
@@ -95,13 +101,15 @@ public static class TestComposer
         {
             null => package.Generator,
             "leader-lease" => LeaderLeaseScenario(package, TimeSpan.FromSeconds(options.NemesisInterval)),
-            "isolate-leader" => IsolateLeaderScenario(package, TimeSpan.FromSeconds(options.NemesisInterval)),
-            _ => throw new UsageException($"--scenario: unknown scenario '{options.Scenario}' (supported: leader-lease, isolate-leader)"),
+            "isolate-leader" => IsolateScenario(package, TimeSpan.FromSeconds(options.NemesisInterval), "primaries", options.Scenario),
+            "isolate-one" => IsolateScenario(package, TimeSpan.FromSeconds(options.NemesisInterval), "one", options.Scenario),
+            "pause-one" => PauseOneScenario(package, TimeSpan.FromSeconds(options.NemesisInterval)),
+            _ => throw new UsageException($"--scenario: unknown scenario '{options.Scenario}' (supported: leader-lease, isolate-leader, isolate-one, pause-one)"),
         };
         var clients = options.Rate > 0 ? Gen.Stagger(TimeSpan.FromSeconds(1 / options.Rate), workload.Generator) : workload.Generator;
         var main = Gen.ClientsAndNemesis(Gen.TimeLimit(options.TimeLimit, clients), Gen.TimeLimit(options.TimeLimit, faultSchedule));
 
-        return new TestSpec
+        var spec = new TestSpec
         {
             Name = options.TestName,
             Environment = new LocalEnvironment(new LocalEnvironmentOptions { ForceLoopback = options.Loopback }),
@@ -130,6 +138,43 @@ public static class TestComposer
                 ["rate"] = string.Create(CultureInfo.InvariantCulture, $"{options.Rate} ops/s"),
                 ["environment"] = options.Loopback ? "local (loopback)" : "local",
             }),
+        };
+        // An etcd lock waits for the holders before it (each with a lease of 2 s): give an add time to get through.
+        return etcd ? spec with { OpTimeout = EtcdOpTimeout } : spec;
+    }
+
+    /// <summary>How long an etcd op may take before it is recorded as info.</summary>
+    private static readonly TimeSpan EtcdOpTimeout = TimeSpan.FromSeconds(10);
+
+    private static string NodeProgram(RunOptions options)
+    {
+        var program = options.NodeProgram ?? System.Environment.GetEnvironmentVariable("DDIA_NODE_PROGRAM")
+            ?? throw new UsageException("the node program is unknown: pass --node-program PATH/ddia-node.dll, or run through ./ddia-verify");
+        return File.Exists(program) ? program : throw new UsageException($"--node-program: {program} does not exist (run 'make build')");
+    }
+
+    /// <summary>
+    /// etcd 3.4 (Debian's etcd-server), a member on every node, with the register (read, write, cas on independent keys;
+    /// linearizable per key) or the lock-set workload (adds to one set under etcd's lock; lost elements when the lock
+    /// lets two holders in). Reads are linearizable or serializable as asked.
+    /// </summary>
+    private static (Abstractions.IDb Db, Workload Workload, IClient Client) EtcdSystem(RunOptions options)
+    {
+        if (!File.Exists(EtcdProgram)) throw new UsageException($"--system etcd: {EtcdProgram} is missing (apt-get install etcd-server)");
+        var serializable = options.EtcdReads switch
+        {
+            "linearizable" => false,
+            "serializable" => true,
+            _ => throw new UsageException($"--etcd-reads: must be linearizable or serializable, got '{options.EtcdReads}'"),
+        };
+        var db = new EtcdDb(new EtcdDbOptions { EtcdProgram = EtcdProgram });
+        var client = db.Options.ClientOptions with { SerializableReads = serializable };
+        return options.Workload switch
+        {
+            "register" => (db, RegisterWorkload.IndependentKeys(new RegisterOptions { ThreadsPerKey = Math.Min(5, options.Concurrency), ReadWeight = options.ReadWeight }),
+                new EtcdRegisterClient(client)),
+            "lock-set" => (db, LockSetWorkload.Create(), new EtcdLockSetClient(client with { KeyPrefix = "ls/" })),
+            _ => throw new UsageException($"--workload: unknown workload '{options.Workload}' for etcd (supported: register, lock-set)"),
         };
     }
 
@@ -278,18 +323,34 @@ public static class TestComposer
             .Any(dir => File.Exists(Path.Combine(dir, tool)));
 
     /// <summary>
-    /// DDIA §5.1's failover problem on purpose: cut the leader off from every other node for twice the interval (long
-    /// enough for followers to give up on it and elect another), heal, let the cluster settle for one interval, again.
-    /// Random partitions of random length rarely outlast a failover timeout; this one always does.
+    /// DDIA §5.1's failover problem on purpose (<paramref name="shape"/> "primaries"): cut the leader off from every
+    /// other node for twice the interval (long enough for followers to give up on it and elect another), heal, let the
+    /// cluster settle for one interval, again. Random partitions of random length rarely outlast a failover timeout;
+    /// this one always does. With "one", a random node is cut off: a member that still answers from its own state.
     /// </summary>
-    private static IGenerator IsolateLeaderScenario(NemesisPackage package, TimeSpan interval)
+    private static IGenerator IsolateScenario(NemesisPackage package, TimeSpan interval, string shape, string scenario)
     {
-        if (!package.Faults.Contains(Faults.Partition)) throw new UsageException("--scenario isolate-leader: needs --nemesis partition");
+        if (!package.Faults.Contains(Faults.Partition)) throw new UsageException($"--scenario {scenario}: needs --nemesis partition");
         return Gen.Repeat(Gen.Concat(
             Gen.Sleep(interval),
-            Gen.Once(new OpTemplate(NemesisFs.StartPartition, Value.Of("primaries"))),
+            Gen.Once(new OpTemplate(NemesisFs.StartPartition, Value.Of(shape))),
             Gen.Sleep(interval * 2),
             Gen.Once(new OpTemplate(NemesisFs.StopPartition))));
+    }
+
+    /// <summary>
+    /// Process pauses longer than a lease, on purpose: stop one random node (SIGSTOP) for twice the interval, resume
+    /// it, let the cluster settle for one interval, again. Whatever its clients were doing stalls meanwhile, while
+    /// the leases they hold run out on the others.
+    /// </summary>
+    private static IGenerator PauseOneScenario(NemesisPackage package, TimeSpan interval)
+    {
+        if (!package.Faults.Contains(Faults.Pause)) throw new UsageException("--scenario pause-one: needs --nemesis pause");
+        return Gen.Repeat(Gen.Concat(
+            Gen.Sleep(interval),
+            Gen.Once(new OpTemplate(NemesisFs.Pause, Value.Of("one"))),
+            Gen.Sleep(interval * 2),
+            Gen.Once(new OpTemplate(NemesisFs.Resume))));
     }
 
     /// <summary>

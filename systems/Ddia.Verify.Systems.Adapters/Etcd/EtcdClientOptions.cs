@@ -19,6 +19,11 @@ public sealed record EtcdClientOptions
     /// (DESIGN.md §7). The default value is false: linearizable reads.</summary>
     public bool SerializableReads { get; init; }
 
+    /// <summary>lock-set: the TTL of the lease each add locks with, in seconds; never kept alive, so the lock is
+    /// released when the lease expires even if its holder is stuck. The default value is 2 (etcd's minimum with its
+    /// default election timeout).</summary>
+    [Range(1, 3600)] public int LockTtlSeconds { get; init; } = 2;
+
     internal void Validate()
     {
         Validator.ValidateObject(this, new ValidationContext(this), validateAllProperties: true);

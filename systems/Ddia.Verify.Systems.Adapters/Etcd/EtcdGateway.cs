@@ -31,6 +31,9 @@ internal static class EtcdGateway
     public const string RangePath = "/v3/kv/range";
     public const string TxnPath = "/v3/kv/txn";
     public const string StatusPath = "/v3/maintenance/status";
+    public const string LeaseGrantPath = "/v3/lease/grant";
+    public const string LockPath = "/v3/lock/lock";
+    public const string UnlockPath = "/v3/lock/unlock";
 
     /// <summary>The error of an answer whose request never reached the member.</summary>
     public const string ConnectionRefused = "connection-refused", ConnectTimeout = "connect-timeout";
@@ -43,6 +46,24 @@ internal static class EtcdGateway
         if (serializable) body["serializable"] = true;
         return body;
     }
+
+    /// <summary>A lease that expires <paramref name="ttlSeconds"/> after it is granted unless kept alive (we never do).</summary>
+    public static JsonObject LeaseGrant(int ttlSeconds) => new() { ["TTL"] = ttlSeconds };
+
+    /// <summary>Acquires the lock <paramref name="name"/> for the lease <paramref name="lease"/> (an id as the gateway
+    /// spells it: a decimal string); the answer names the key that holds it.</summary>
+    public static JsonObject Lock(string name, string lease) => new() { ["name"] = Encode(name), ["lease"] = lease };
+
+    /// <summary>Releases the lock held by <paramref name="key"/> (base64, as <see cref="LockKey"/> returned it).</summary>
+    public static JsonObject Unlock(string key) => new() { ["key"] = key };
+
+    /// <summary>The lease id a grant answer holds, or null.</summary>
+    public static string? LeaseId(JsonElement body) =>
+        body.ValueKind == JsonValueKind.Object && body.TryGetProperty("ID", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
+
+    /// <summary>The key (still base64) a lock answer says holds the lock, or null.</summary>
+    public static string? LockKey(JsonElement body) =>
+        body.ValueKind == JsonValueKind.Object && body.TryGetProperty("key", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
 
     /// <summary>Puts <paramref name="to"/> if the key holds <paramref name="from"/>; a null <paramref name="from"/> means
     /// "absent", which etcd spells as version 0.</summary>

@@ -22,6 +22,9 @@ public sealed class EtcdRegisterClient : ClusterClient
     private EtcdRegisterClient(EtcdClientOptions options, ClusterConnection? connection)
         : base(connection) => this.options = options;
 
+    /// <summary>How this client reaches etcd and reads.</summary>
+    public EtcdClientOptions Options => options;
+
     public override async ValueTask<Op> InvokeAsync(TestContext test, Op invocation, CancellationToken cancellation)
     {
         var connection = Connection;

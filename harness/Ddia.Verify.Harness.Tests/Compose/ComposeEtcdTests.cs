@@ -1,0 +1,109 @@
+using Ddia.Verify.Checkers;
+using Ddia.Verify.Checkers.Invariants;
+using Ddia.Verify.Harness.Cli;
+using Ddia.Verify.Harness.Compose;
+using Ddia.Verify.Systems.Adapters.Etcd;
+
+namespace Ddia.Verify.Harness.Tests.Compose;
+
+/// <summary>etcd options become etcd tests (or usage errors naming the option); the validation campaign's runs compose
+/// and their command lines parse back. Nothing is started; composing needs /usr/bin/etcd (etcd-server) installed.</summary>
+public sealed class ComposeEtcdTests
+{
+    [Theory]
+    [InlineData("linearizable", false)]
+    [InlineData("serializable", true)]
+    public void Register_TalksToEtcdWithTheReadsAskedFor(string reads, bool serializable)
+    {
+        var options = new RunOptions { System = "etcd", EtcdReads = reads, Workload = "register", Nemesis = ["partition", "kill", "pause"], ReadWeight = 3 };
+
+        var spec = TestComposer.Compose(options, out var unavailable);
+
+        Assert.IsType<EtcdDb>(spec.Db);
+        Assert.Equal(serializable, Assert.IsType<EtcdRegisterClient>(spec.Client).Options.SerializableReads);
+        Assert.Equal("cas-register", spec.Check.Model);
+        Assert.Equal($"{reads} reads", spec.Options["configuration"]);
+        Assert.Equal($"etcd-register-{reads}-reads-partition+kill+pause", spec.Name);
+        Assert.Equal(TimeSpan.FromSeconds(10), spec.OpTimeout);
+        Assert.Contains("--system etcd --workload register --etcd-reads " + reads, spec.CommandLine, StringComparison.Ordinal);
+        Assert.Contains("--read-weight 3", spec.CommandLine, StringComparison.Ordinal);
+        if (TestComposer.NamespacesUnavailable() is null) Assert.Empty(unavailable);
+    }
+
+    [Fact]
+    public void LockSet_UsesEtcdsLockWithATwoSecondLease_AndTheLinearizableSetChecker()
+    {
+        var spec = TestComposer.Compose(new RunOptions { System = "etcd", Workload = "lock-set", Nemesis = ["pause"], Scenario = "pause-one" }, out _);
+
+        var client = Assert.IsType<EtcdLockSetClient>(spec.Client);
+        Assert.Equal((2, "ls/lock", "ls/set", false), (client.Options.LockTtlSeconds, client.LockName, client.SetKey, client.Options.SerializableReads));
+        Assert.True(Assert.IsType<SetChecker>(spec.Checker).Linearizable);
+        Assert.Equal("lock lease 2 s, linearizable reads", spec.Options["configuration"]);
+        Assert.Equal("pause-one", spec.Options["scenario"]);
+        Assert.DoesNotContain("--read-weight", spec.CommandLine, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Etcd_NeedsNoNodeProgram_AndHasNoClockToSkew()
+    {
+        var options = new RunOptions { System = "etcd", NodeProgram = "/nonexistent/ddia-node.dll", Nemesis = ["clock", "pause"] };
+
+        TestComposer.Compose(options, out var unavailable);
+
+        Assert.Contains(unavailable, u => u.StartsWith("clock", StringComparison.Ordinal));
+        Assert.DoesNotContain(unavailable, u => u.StartsWith("pause", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("stale", "register", null, "--etcd-reads")]
+    [InlineData("linearizable", "lock", null, "--workload")]
+    [InlineData("linearizable", "lock-set", "isolate-one", "--scenario isolate-one")]
+    [InlineData("linearizable", "register", "pause-one", "--scenario pause-one")]
+    public void ImpossibleCombinations_AreUsageErrors_NamingTheOption(string reads, string workload, string? scenario, string named)
+    {
+        // isolate-one needs partitions and pause-one pauses: give each the other fault.
+        var options = new RunOptions
+        {
+            System = "etcd", EtcdReads = reads, Workload = workload, Scenario = scenario,
+            Nemesis = scenario == "isolate-one" ? ["pause"] : ["partition"],
+        };
+        var e = Assert.Throws<UsageException>(() => TestComposer.Compose(options, out _));
+        Assert.StartsWith(named, e.Message, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string> Validation() => [.. ValidationCampaign.Runs(7).Select(r => r.Name)];
+
+    [Theory]
+    [MemberData(nameof(Validation))]
+    public void EveryValidationRun_Composes_AndItsCommandLineParsesBackToTheSameTest(string name)
+    {
+        var run = ValidationCampaign.Runs(7).Single(r => r.Name == name);
+        var options = run.Options with { Name = name };
+
+        var spec = TestComposer.Compose(options, out _);
+        Assert.Equal(name, spec.Name);
+        Assert.Equal("etcd", spec.Options["system"]);
+
+        // These command lines have no quoted words: split on spaces.
+        var words = options.CommandLine().Split(' ');
+        var parse = RunCommand.Create(TextWriter.Null).Parse(words[2..]);
+        Assert.Empty(parse.Errors);
+        Assert.Equal(options.EtcdReads, parse.GetValue<string>("--etcd-reads"));
+        Assert.Equal(options.Workload, parse.GetValue<string>("--workload"));
+        Assert.Equal(options.Scenario, parse.GetValue<string?>("--scenario"));
+        Assert.Equal(options.NemesisInterval, parse.GetValue<double>("--nemesis-interval"), 3);
+        Assert.Equal(string.Join(',', options.Nemesis), parse.GetValue<string>("--nemesis"));
+    }
+
+    [Fact]
+    public void ValidationCampaign_ExpectsEtcdsKnownResults_AndIsNotPartOfTheDefaultCampaign()
+    {
+        var runs = ValidationCampaign.Runs(1);
+        Assert.Equal(
+            ["etcd-linearizable: valid", "etcd-serializable-reads: invalid: nonlinearizable", "etcd-lock-set-pauses: invalid: lost"],
+            runs.Select(r => $"{r.Name}: {r.Expectation}"));
+        Assert.DoesNotContain(DefaultCampaign.Runs(1), r => r.Options.System == "etcd");
+        Assert.Equal(["etcd-lock-set-pauses"], CampaignCommand.Selected(runs, "lock-set").Select(r => r.Name));
+        Assert.Empty(CampaignCommand.Create(TextWriter.Null).Parse(["--validation", "--only", "etcd-linearizable"]).Errors);
+    }
+}
