@@ -1,4 +1,5 @@
 using System.Globalization;
+using Ddia.Verify.Harness.Run;
 using Ddia.Verify.Harness.Serve;
 
 namespace Ddia.Verify.Harness.Tests;
@@ -69,7 +70,7 @@ internal sealed class TestStore : IDisposable
             var results = Path.Combine(directory, "results.json");
             var duration = recordedSeconds is { } r ? string.Create(CultureInfo.InvariantCulture, $", \"durationSeconds\": {r}") : "";
             File.WriteAllText(results, $"{{\"status\": \"{status}\", \"validity\": \"{validity}\", \"error\": null, \"seed\": 7, \"ops\": 1{duration}, \"checkers\": []}}\n");
-            var started = DateTime.ParseExact(relative.Split('/')[1], "yyyyMMdd'T'HHmmss.fff'Z'", CultureInfo.InvariantCulture,
+            var started = DateTime.ParseExact(relative.Split('/')[1], RunStore.StampFormat, CultureInfo.InvariantCulture,
                 DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
             File.SetLastWriteTimeUtc(results, started + took!.Value);
         }

@@ -53,5 +53,14 @@ internal static class Html
         return sb.Append("</tr>\n");
     }
 
+    /// <summary>"42.1 s", "3 min 05 s", "1 h 02 min".</summary>
+    public static string Duration(TimeSpan d)
+    {
+        if (d < TimeSpan.Zero) d = TimeSpan.Zero;
+        if (d.TotalMinutes < 1) return d.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s";
+        if (d.TotalHours < 1) return Invariant($"{(int)d.TotalMinutes} min {d.Seconds:00} s");
+        return Invariant($"{(int)d.TotalHours} h {d.Minutes:00} min");
+    }
+
     public static string Invariant(FormattableString text) => FormattableString.Invariant(text);
 }

@@ -77,7 +77,7 @@ internal static class ReportPage
             if (Option(key) is { } value) sb.Row(key, value);
         sb.Row("seed", input.Seed.ToString(CultureInfo.InvariantCulture));
         sb.Row("started", input.StartTime.ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture));
-        if (input.Duration is { } d) sb.Row("duration", Invariant($"{d.TotalSeconds:0.#} s"));
+        if (input.Duration is { } d) sb.Row("duration", Duration(d));
         sb.Row("status", input.Status);
         sb.Append("</table>\n");
         if (input.CommandLine is { } command)

@@ -19,6 +19,9 @@ public sealed class RunStore
     public const string StatusFile = "status.jsonl";
     public const string NodesFile = "nodes.json";
 
+    /// <summary>How a run directory is named: its start, in UTC, to the millisecond (store/&lt;test&gt;/&lt;stamp&gt;).</summary>
+    public const string StampFormat = "yyyyMMdd'T'HHmmss.fff'Z'";
+
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     private RunStore(string directory) => Directory = directory;
@@ -31,7 +34,7 @@ public sealed class RunStore
     /// <summary>Creates a new run directory under <paramref name="root"/> and points <c>root/latest</c> at it.</summary>
     public static RunStore Create(string root, string testName, DateTimeOffset startedAt)
     {
-        var stamp = startedAt.UtcDateTime.ToString("yyyyMMdd'T'HHmmss.fff'Z'", CultureInfo.InvariantCulture);
+        var stamp = startedAt.UtcDateTime.ToString(StampFormat, CultureInfo.InvariantCulture);
         var directory = Path.GetFullPath(Path.Combine(root, Safe(testName), stamp));
         System.IO.Directory.CreateDirectory(directory);
         PointLatest(root, directory);

@@ -11,8 +11,6 @@ public static class RunCatalog
     /// <summary>What a run without results.json is: still running, or killed before it could write one.</summary>
     public const string Incomplete = "incomplete";
 
-    private const string StampFormat = "yyyyMMdd'T'HHmmss.fff'Z'";
-
     /// <summary>
     /// Every run directory under <paramref name="storeRoot"/> (<c>&lt;test&gt;/&lt;stamp&gt;/</c> holding test.json or
     /// history.jsonl), newest first. Verdict and status come from results.json when there is one (else no verdict and
@@ -54,7 +52,7 @@ public static class RunCatalog
             var history = new FileInfo(Path.Combine(run.FullName, RunStore.HistoryFile));
             if (!testJson.Exists && !history.Exists) return null;
 
-            var started = DateTimeOffset.TryParseExact(run.Name, StampFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var stamp)
+            var started = DateTimeOffset.TryParseExact(run.Name, RunStore.StampFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var stamp)
                 ? stamp
                 : new DateTimeOffset((testJson.Exists ? testJson : history).LastWriteTimeUtc, TimeSpan.Zero);   // a renamed directory
             var (verdict, status, finished, recorded) = Results(Path.Combine(run.FullName, RunStore.ResultsFile));

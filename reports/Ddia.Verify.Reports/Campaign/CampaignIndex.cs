@@ -44,7 +44,7 @@ public static class CampaignIndex
           .Append(Escape(Invariant($"{asExpected} of {entries.Count} as expected"))).Append("</div>\n")
           .Append("<p class=\"meta\"><span>started: ").Append(Escape(StorePage.Time(started))).Append("</span><span>runs: ")
           .Append(Escape(entries.Count.ToString(CultureInfo.InvariantCulture))).Append("</span><span>time in runs: ")
-          .Append(Escape(StorePage.Duration(TimeSpan.FromTicks(total)))).Append("</span><span>JUnit: <a href=\"")
+          .Append(Escape(Html.Duration(TimeSpan.FromTicks(total)))).Append("</span><span>JUnit: <a href=\"")
           .Append(SafeHref(JUnitFile)).Append("\">").Append(JUnitFile).Append("</a></span></p>\n</header>\n");
 
         sb.Append("<h2>This campaign</h2>\n");
@@ -60,7 +60,7 @@ public static class CampaignIndex
                     sb.Append("<td>").Append(Escape(cell)).Append("</td>");
                 StorePage.VerdictCell(sb, e.Verdict, e.Got);
                 sb.Append("<td class=\"match\">").Append(Escape(e.Mismatch is null ? "as expected" : "NOT as expected: " + e.Mismatch)).Append("</td>")
-                  .Append("<td class=\"num\">").Append(Escape(StorePage.Duration(e.Duration))).Append("</td><td>");
+                  .Append("<td class=\"num\">").Append(Escape(Html.Duration(e.Duration))).Append("</td><td>");
                 if (SafeHref(e.ReportLink) is { } href) sb.Append("<a class=\"report\" href=\"").Append(href).Append("\">report</a>");
                 else if (e.ReportLink is not null) sb.Append("<code>").Append(Escape(e.ReportLink)).Append("</code>");   // not relative: shown, not linked
                 sb.Append("</td></tr>\n");

@@ -78,7 +78,7 @@ public static class StorePage
             var directory = r.Directory.TrimEnd('/');
             sb.Append("<tr class=\"run\"><td>").Append(Escape(r.Test)).Append("</td><td>").Append(Escape(Time(r.Started))).Append("</td>");
             VerdictCell(sb, r.Verdict, r.Verdict ?? "not checked");
-            sb.Append("<td>").Append(Escape(r.Status)).Append("</td><td class=\"num\">").Append(r.Duration is { } d ? Escape(Duration(d)) : "")
+            sb.Append("<td>").Append(Escape(r.Status)).Append("</td><td class=\"num\">").Append(r.Duration is { } d ? Escape(Html.Duration(d)) : "")
               .Append("</td><td>");
             var parts = new List<string>();
             if (r.HasReport && SafeHref(links.Files + directory + "/index.html") is { } report) parts.Add($"<a class=\"report\" href=\"{report}\">report</a>");
@@ -100,15 +100,6 @@ public static class StorePage
         .Append("</title>\n<style>\n").Append(Style).Append("</style>\n</head>\n<body>\n");
 
     internal static string End(StringBuilder sb) => sb.Append("</body>\n</html>\n").ToString();
-
-    /// <summary>"42.1 s", "3 min 05 s", "1 h 02 min".</summary>
-    internal static string Duration(TimeSpan d)
-    {
-        if (d < TimeSpan.Zero) d = TimeSpan.Zero;
-        if (d.TotalMinutes < 1) return d.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s";
-        if (d.TotalHours < 1) return Invariant($"{(int)d.TotalMinutes} min {d.Seconds:00} s");
-        return Invariant($"{(int)d.TotalHours} h {d.Minutes:00} min");
-    }
 
     internal static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
 

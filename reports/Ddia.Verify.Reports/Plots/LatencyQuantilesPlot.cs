@@ -37,7 +37,7 @@ internal static class LatencyQuantilesPlot
             foreach (var (q, name, hex) in Quantiles)
             {
                 var labelled = false;
-                foreach (var run in Runs(latencies))
+                foreach (var run in LineRuns.Of(Enumerable.Range(0, buckets), b => latencies[b] is { Count: > 0 }))
                 {
                     var line = plot.Add.Scatter(
                         run.Select(b => (b + 0.5) * bucket).ToArray(),
@@ -59,22 +59,5 @@ internal static class LatencyQuantilesPlot
         FaultShading.Label(plot, timings);
         plot.ShowLegend(Edge.Right);
         return plot;
-    }
-
-    /// <summary>The maximal runs of consecutive buckets that hold latencies.</summary>
-    private static IEnumerable<List<int>> Runs(List<double>?[] buckets)
-    {
-        var run = new List<int>();
-        for (var b = 0; b < buckets.Length; b++)
-        {
-            if (buckets[b] is { Count: > 0 })
-            {
-                run.Add(b);
-                continue;
-            }
-            if (run.Count > 0) yield return run;
-            run = [];
-        }
-        if (run.Count > 0) yield return run;
     }
 }

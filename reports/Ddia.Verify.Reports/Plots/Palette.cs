@@ -6,9 +6,14 @@ namespace Ddia.Verify.Reports.Plots;
 /// <summary>One colour per completion type, per fault kind and per node, shared by every plot and the page's legend.</summary>
 internal static class Palette
 {
-    public static Color Ok { get; } = Color.FromHex("#2ca02c");
-    public static Color Fail { get; } = Color.FromHex("#d62728");
-    public static Color Info { get; } = Color.FromHex("#ff7f0e");
+    // As hex for the HTML and SVG the report writes itself (the timeline's legend, the linearizability diagram).
+    public const string OkHex = "#2ca02c";
+    public const string FailHex = "#d62728";
+    public const string InfoHex = "#ff7f0e";
+
+    public static Color Ok { get; } = Color.FromHex(OkHex);
+    public static Color Fail { get; } = Color.FromHex(FailHex);
+    public static Color Info { get; } = Color.FromHex(InfoHex);
 
     public static Color Of(OpType type) => type switch
     {

@@ -46,19 +46,5 @@ internal static class ReplicationLagPlot
     }
 
     /// <summary>The maximal runs of consecutive points that have a value.</summary>
-    internal static IEnumerable<List<LagPoint>> Runs(IReadOnlyList<LagPoint> points)
-    {
-        var run = new List<LagPoint>();
-        foreach (var p in points)
-        {
-            if (p.Entries is not null)
-            {
-                run.Add(p);
-                continue;
-            }
-            if (run.Count > 0) yield return run;
-            run = [];
-        }
-        if (run.Count > 0) yield return run;
-    }
+    internal static IEnumerable<List<LagPoint>> Runs(IReadOnlyList<LagPoint> points) => LineRuns.Of(points, p => p.Entries is not null);
 }

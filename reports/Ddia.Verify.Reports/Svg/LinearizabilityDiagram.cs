@@ -1,6 +1,7 @@
 using System.Globalization;
 using Ddia.Verify.Checkers.Linearizability;
 using Ddia.Verify.History;
+using Ddia.Verify.Reports.Plots;
 using static Ddia.Verify.Reports.Svg.SvgWriter;
 using HistoryList = Ddia.Verify.History.History;
 
@@ -24,9 +25,9 @@ internal static class LinearizabilityDiagram
     private const double LegendHeight = 30;
     private const int MaxOtherOps = 40;
 
-    private const string OkFill = "#d9f0d3", OkStroke = "#2ca02c";
-    private const string FailFill = "#fde0dd", FailStroke = "#d62728";
-    private const string InfoFill = "#fee6ce", InfoStroke = "#ff7f0e";
+    private const string OkFill = "#d9f0d3", OkStroke = Palette.OkHex;
+    private const string FailFill = "#fde0dd", FailStroke = Palette.FailHex;
+    private const string InfoFill = "#fee6ce", InfoStroke = Palette.InfoHex;
     private const string Culprit = "#c62828";
     private const string OrderColour = "#1a237e";
 

@@ -77,7 +77,7 @@ public static class TimelinePage
           .Append("<label class=\"fold\" title=\"A worker continues under a new process after an info: processes that never overlap share a column\">")
           .Append("<input type=\"checkbox\" id=\"fold-workers\" checked> one column per worker</label>")
           .Append("<span class=\"legend\" id=\"timeline-legend\">")
-          .Append(Swatch("#2ca02c", "ok")).Append(Swatch("#d62728", "fail")).Append(Swatch("#ff7f0e", "info"))
+          .Append(Swatch(Palette.OkHex, "ok")).Append(Swatch(Palette.FailHex, "fail")).Append(Swatch(Palette.InfoHex, "info"))
           .Append("<span class=\"item\"><span class=\"swatch open\"></span>never completed</span>");
         foreach (var kind in data.Faults.Select(f => f.Kind).Distinct(StringComparer.Ordinal))
         {
