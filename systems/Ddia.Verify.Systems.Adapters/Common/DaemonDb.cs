@@ -11,12 +11,12 @@ namespace Ddia.Verify.Systems.Adapters.Common;
 /// <param name="StatusRequest">The request the status probe sends, for error messages.</param>
 /// <param name="LogName">The log file's name in the node directory (also its name in the report).</param>
 /// <param name="PidName">The pid file's name in the node directory.</param>
-/// <param name="StartTimeout">How long a started daemon may take to answer; also how long a kill waits for it to stop answering.</param>
+/// <param name="StartTimeout">How long a started daemon may take to answer; also how long a kill waits for it to be gone.</param>
 internal sealed record DaemonSpec(string Program, string StatusRequest, string LogName, string PidName, TimeSpan StartTimeout);
 
 /// <summary>
 /// One daemon per node, through <see cref="TestContext.Remote"/> only (so one adapter serves the local, Docker and SSH
-/// environments): start (and wait until it answers its status request), SIGKILL (and wait until it stops answering),
+/// environments): start (and wait until it answers its status request), SIGKILL (and wait until it is gone),
 /// SIGSTOP/SIGCONT, teardown (which removes nothing, so the logs reach the report), the pid each node runs, who says it
 /// leads, and each node's raw status (sampled for the report). A system supplies its command line, its status request
 /// and what in a status means "I lead"; setup is its own. Only this assembly derives from it (the constructor is private protected).
@@ -57,7 +57,7 @@ public abstract class DaemonDb : IDb, IKillable, IPausable, IPrimaryAware, IHasL
             cancellation).ConfigureAwait(false);
     }
 
-    /// <summary>SIGKILL; waits until the node stops answering, so that a start right after can bind its ports. Keeps the
+    /// <summary>SIGKILL; waits until the process is gone, so that connections to it are refused and a start right after can bind its ports. Keeps the
     /// data: a restarted daemon recovers from what it fsynced.</summary>
     public async ValueTask KillAsync(TestContext test, Node node, CancellationToken cancellation)
     {
@@ -65,9 +65,11 @@ public abstract class DaemonDb : IDb, IKillable, IPausable, IPrimaryAware, IHasL
         if (await PidAsync(test, node, cancellation).ConfigureAwait(false) is not { } pid) return;
         await test.Remote.SignalAsync(node, pid, Signal.Kill, cancellation).ConfigureAwait(false);
         pids[node.Name] = null;
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < spec.StartTimeout && await StatusAsync(node, cancellation).ConfigureAwait(false) is not null)
-            await Task.Delay(Poll, cancellation).ConfigureAwait(false);
+        // Until the process is gone its listening socket still accepts connections (a dying process closes its files
+        // last); a status request that fails on a pooled connection says nothing about that.
+        if (!await NodeProcesses.WaitGoneAsync(test.Remote, node, [pid], spec.StartTimeout, cancellation).ConfigureAwait(false))
+            throw new TimeoutException(string.Create(CultureInfo.InvariantCulture,
+                $"{node.Name}: {spec.Program} (pid {pid}) still runs {spec.StartTimeout.TotalSeconds} s after SIGKILL; see {LogFile(test, node)}"));
     }
 
     public ValueTask PauseAsync(TestContext test, Node node, CancellationToken cancellation) => SignalAsync(test, node, Signal.Stop, cancellation);

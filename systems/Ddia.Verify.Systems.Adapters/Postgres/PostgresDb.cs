@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using Ddia.Verify.Abstractions;
+using Ddia.Verify.Systems.Adapters.Common;
 using Npgsql;
 
 namespace Ddia.Verify.Systems.Adapters.Postgres;
@@ -96,7 +97,7 @@ public sealed class PostgresDb : IDb, IKillable, IPausable, IPrimaryAware, IHasL
         await ResumeAsync(test, node, cancellation).ConfigureAwait(false);
         // SIGINT: fast shutdown (SIGTERM would wait for every client to disconnect). Signal has no SIGINT: kill(1) does.
         await test.Remote.ExecAsync(node, ["kill", "-INT", Str(pid)], cancellation).ConfigureAwait(false);
-        if (!await GoneAsync(test, node, [pid], cancellation).ConfigureAwait(false))
+        if (!await NodeProcesses.WaitGoneAsync(test.Remote, node, [pid], options.StartTimeout, cancellation).ConfigureAwait(false))
             await KillAsync(test, node, cancellation).ConfigureAwait(false);
         pids[node.Name] = null;
     }
@@ -135,7 +136,7 @@ public sealed class PostgresDb : IDb, IKillable, IPausable, IPrimaryAware, IHasL
         foreach (var child in children ?? []) await remote.SignalAsync(node, child, Signal.Kill, cancellation).ConfigureAwait(false);
         await remote.SignalAsync(node, pid, Signal.Kill, cancellation).ConfigureAwait(false);
         pids[node.Name] = null;
-        if (await GoneAsync(test, node, [pid, .. children ?? []], cancellation).ConfigureAwait(false) && children is not null)
+        if (await NodeProcesses.WaitGoneAsync(remote, node, [pid, .. children ?? []], options.StartTimeout, cancellation).ConfigureAwait(false) && children is not null)
         {
             // Every process of the old server is dead, but an unreaped one still "exists" to kill(pid, 0), and the
             // next postmaster would take its lock file for a live server. Known stale: remove it.
@@ -290,26 +291,6 @@ public sealed class PostgresDb : IDb, IKillable, IPausable, IPrimaryAware, IHasL
         if (result.ExitCode is not (0 or 1)) return null;
         return [.. result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(p => int.Parse(p, NumberStyles.None, CultureInfo.InvariantCulture))];
-    }
-
-    /// <summary>Waits until none of <paramref name="processes"/> runs (gone, or a zombie); false after the start timeout.</summary>
-    private async Task<bool> GoneAsync(TestContext test, Node node, IReadOnlyList<int> processes, CancellationToken cancellation)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var running = false;
-            foreach (var pid in processes)
-            {
-                var stat = await test.Remote.ExecAsync(node, ["cat", $"/proc/{Str(pid)}/stat"], cancellation).ConfigureAwait(false);
-                // The state follows the command name, which is in parentheses and may contain anything.
-                running |= stat.Succeeded && stat.Stdout.LastIndexOf(')') is var close and >= 0 && close + 2 < stat.Stdout.Length
-                           && stat.Stdout[close + 2] != 'Z';
-            }
-            if (!running) return true;
-            if (deadline.Elapsed > options.StartTimeout) return false;
-            await Task.Delay(Poll, cancellation).ConfigureAwait(false);
-        }
     }
 
     /// <summary>The pid this adapter started (null if it stopped it since), or else the one in the node's pid file.</summary>
