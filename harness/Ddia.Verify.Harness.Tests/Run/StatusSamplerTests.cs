@@ -111,9 +111,10 @@ public class StatusSamplerTests(ScratchDir dir) : IClassFixture<ScratchDir>
         }
         var times = rounds.Select(r => r[0].Time).ToList();
         Assert.True(times.Zip(times.Skip(1)).All(p => p.First < p.Second), "round times must increase");
-        // Two seconds at one round per 250 ms: about 8 (the first at once), fewer only on a very loaded machine.
-        Assert.InRange(rounds.Count, 4, 10);
-        Assert.InRange((times[^1] - times[0]) / (rounds.Count - 1), 200_000_000, 1_000_000_000);
+        // Two seconds at one round per 250 ms: about 8 (the first at once). A loaded machine may take fewer (the bound
+        // below is the sampler's promise: never faster than its period, and more than one round).
+        Assert.InRange(rounds.Count, 2, 10);
+        Assert.True((times[^1] - times[0]) / (rounds.Count - 1) >= 200_000_000, "rounds must be at least the period apart");
 
         // What did not answer (n3 every other time, n4 always: it threw) is recorded as null; the rest as the objects sent.
         Assert.All(lines.Where(l => l.Node == "n4"), l => Assert.Null(l.Status));
