@@ -96,8 +96,15 @@ public sealed record RunOptions
     /// <summary>The reference node program (ddia-node.dll); the launcher sets DDIA_NODE_PROGRAM.</summary>
     public string? NodeProgram { get; init; }
 
-    /// <summary>local (network namespaces; loopback without root).</summary>
+    /// <summary>local (network namespaces; loopback without root), docker (a container per node) or ssh (the hosts of
+    /// <see cref="NodesFile"/>).</summary>
     public string Environment { get; init; } = "local";
+
+    /// <summary>ssh: the file that lists the hosts (host, port, user, key file per line).</summary>
+    public string? NodesFile { get; init; }
+
+    /// <summary>ssh: verify host keys against known_hosts (the default); false accepts any key.</summary>
+    public bool SshStrictHostKeyChecking { get; init; } = true;
 
     /// <summary>Run on loopback addresses without namespaces even as root (no partitions or loss then).</summary>
     public bool Loopback { get; init; }
@@ -166,6 +173,9 @@ public sealed record RunOptions
         Add("--time-limit", Number(TimeLimit.TotalSeconds));
         Add("--rate", Number(Rate));
         if (Workload == "register") Add("--read-weight", ReadWeight.ToString(CultureInfo.InvariantCulture));
+        if (Environment != "local") Add("--env", Environment);
+        if (NodesFile is { } nodesFile) Add("--nodes-file", nodesFile);
+        if (!SshStrictHostKeyChecking) Add("--ssh-strict-host-key-checking", "false");
         if (Loopback) args.Add("--loopback");
         Add("--seed", Seed.ToString(CultureInfo.InvariantCulture));
         if (Name is { } name) Add("--name", name);
