@@ -120,6 +120,9 @@ public sealed class SshRig : IAsyncDisposable
                 "MaxSessions 20",
                 "MaxStartups 100",
                 "Subsystem sftp internal-sftp",
+                // bash runs ~/.bashrc for commands that come over ssh, unless it is not the first shell: with SHLVL=1
+                // from sshd it counts itself as the second. Root's .bashrc here costs seconds (pyenv init) per command.
+                "SetEnv SHLVL=1",
                 "LogLevel VERBOSE",
             ]);
             var entry = string.Create(CultureInfo.InvariantCulture, $"[{node.Address}]:{Port} {HostKey(i)}");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Sockets;
 using Ddia.Verify.Abstractions;
 using Polly;
@@ -88,8 +89,10 @@ internal sealed class SshConnection : IDisposable
             await using (stream.ConfigureAwait(false))
                 await client.UploadFileAsync(stream, remotePath, token).ConfigureAwait(false);
             // Like a local copy, the file keeps its mode (an uploaded binary stays executable).
+            // SSH.NET takes the mode as the digits of its octal form (755 for rwxr-xr-x).
             if (!OperatingSystem.IsWindows())
-                client.ChangePermissions(remotePath, (short)File.GetUnixFileMode(localPath));
+                client.ChangePermissions(remotePath,
+                    short.Parse(Convert.ToString((int)File.GetUnixFileMode(localPath) & 0x1FF, 8), CultureInfo.InvariantCulture));
         }, cancellation).AsTask();
 
     public Task DownloadAsync(string remotePath, string localPath, CancellationToken cancellation) =>
