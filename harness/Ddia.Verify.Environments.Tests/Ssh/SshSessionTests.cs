@@ -186,6 +186,20 @@ public sealed class SshSessionTests(SshFixture fixture, ITestOutputHelper output
     }
 
     [Fact]
+    public async Task Open_OfAHostThatRefuses_IsRetried_ThenNamesTheHost()
+    {
+        var rig = fixture.Rig;
+        var nodes = Path.Combine(rig.Directory, "closed_port.txt");
+        await File.WriteAllTextAsync(nodes, $"{rig.Hosts[0]} 2223 root {rig.ClientKey}\n");   // nothing listens there
+        var clock = Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<SshEnvironmentException>(() =>
+            new SshEnvironment(rig.Options with { NodesFile = nodes, ConnectAttempts = 3 }).OpenAsync("refused", 1, None).AsTask());
+        output.WriteLine($"{clock.ElapsedMilliseconds} ms: {error.Message}");
+        Assert.Contains($"ssh root@{rig.Hosts[0]} port 2223: cannot connect (3 attempt(s)", error.Message);
+        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(0.5), "retried with backoff");
+    }
+
+    [Fact]
     public async Task HostKey_Mismatched_IsRefused_NamingHostPortAndFingerprint_UnlessCheckingIsOff()
     {
         var rig = fixture.Rig;

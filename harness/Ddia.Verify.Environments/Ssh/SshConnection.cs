@@ -51,7 +51,19 @@ internal sealed class SshConnection : IDisposable
     public SshHost Host { get; }
 
     /// <summary>Opens the SSH connection now (set-up wants every host checked before the test starts).</summary>
-    public async Task ConnectAsync(CancellationToken cancellation) => await SshAsync(cancellation).ConfigureAwait(false);
+    public async Task ConnectAsync(CancellationToken cancellation)
+    {
+        try
+        {
+            await SshAsync(cancellation).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not (HostKeyRejectedException or SshEnvironmentException or OperationCanceledException
+            or ObjectDisposedException))
+        {
+            throw new SshEnvironmentException($"{Describe()}: cannot connect ({options.ConnectAttempts} attempt(s), " +
+                $"{options.ConnectTimeout.TotalSeconds:0.#} s each): {e.Message}", e);
+        }
+    }
 
     /// <summary>Runs a shell command line as it is (the caller quotes) and captures its output and exit code.</summary>
     public async Task<ExecResult> RunAsync(string commandLine, CancellationToken cancellation)

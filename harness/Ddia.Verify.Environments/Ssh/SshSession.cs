@@ -37,6 +37,7 @@ public sealed partial class SshSession : EnvironmentSession
         Nodes = [.. connections.Select((c, i) => new Node(NodeName(i + 1), c.Host.Host))];
         for (var i = 1; i <= connections.Length; i++)
             indexByName[NodeName(i)] = i - 1;
+        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
     }
 
     /// <summary>&lt;test&gt;-&lt;stamp&gt;-&lt;random&gt;: names the session directory and the daemons' marker.</summary>
@@ -126,8 +127,13 @@ public sealed partial class SshSession : EnvironmentSession
                 "(it needs root: log in as root, or allow the user `sudo -n iptables` without a password, and install iptables)");
     }
 
+    // A harness that exits without disposing (an unhandled exception, SIGTERM) still cleans the hosts, within bounds:
+    // unlike local namespaces, nothing on a remote host would ever sweep what we leave there.
+    private void OnProcessExit(object? sender, EventArgs e) => DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(15));
+
     private async Task TearDownAsync()
     {
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
         using var timeout = new CancellationTokenSource(TeardownTimeout);
         await Task.WhenAll(Nodes.Select(n => TearDownNodeAsync(n, timeout.Token))).ConfigureAwait(false);
         foreach (var connection in connections)
