@@ -89,6 +89,12 @@ public sealed class SshSessionTests(SshFixture fixture, ITestOutputHelper output
             Directory.Delete(Path.GetDirectoryName(local)!, recursive: true);
         }
 
+        var missing = await Assert.ThrowsAsync<FileNotFoundException>(() =>
+            Session.DownloadAsync(n2, directory + "/no-such.log", local, None).AsTask());   // what the log collector expects
+        Assert.Contains(directory + "/no-such.log", missing.Message);
+        Assert.Empty(Directory.EnumerateFiles(Path.GetDirectoryName(local)!));   // no half file left
+        Directory.Delete(Path.GetDirectoryName(local)!);
+
         await Session.SignalAsync(n2, pid, Signal.Stop, None);
         await Machine.Eventually(() => Machine.State(pid) == 'T', "SIGSTOP stops the daemon");
         await Session.SignalAsync(n2, pid, Signal.Cont, None);

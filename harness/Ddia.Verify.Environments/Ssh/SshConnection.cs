@@ -94,7 +94,7 @@ internal sealed class SshConnection : IDisposable
     }
 
     public Task UploadAsync(string localPath, string remotePath, CancellationToken cancellation) =>
-        transferPipeline.ExecuteAsync(async token =>
+        TransferAsync("upload", localPath, remotePath, async token =>
         {
             var client = await SftpAsync(token).ConfigureAwait(false);
             var stream = File.OpenRead(localPath);
@@ -105,19 +105,52 @@ internal sealed class SshConnection : IDisposable
             if (!OperatingSystem.IsWindows())
                 client.ChangePermissions(remotePath,
                     short.Parse(Convert.ToString((int)File.GetUnixFileMode(localPath) & 0x1FF, 8), CultureInfo.InvariantCulture));
-        }, cancellation).AsTask();
+        }, cancellation);
 
     public Task DownloadAsync(string remotePath, string localPath, CancellationToken cancellation) =>
-        transferPipeline.ExecuteAsync(async token =>
+        TransferAsync("download", remotePath, localPath, async token =>
         {
             var client = await SftpAsync(token).ConfigureAwait(false);
             // Into a temporary file first, so that a failed attempt never leaves half a file under the real name.
             var partial = localPath + ".partial";
-            var stream = File.Create(partial);
-            await using (stream.ConfigureAwait(false))
-                await client.DownloadFileAsync(remotePath, stream, token).ConfigureAwait(false);
-            File.Move(partial, localPath, overwrite: true);
-        }, cancellation).AsTask();
+            try
+            {
+                var stream = File.Create(partial);
+                await using (stream.ConfigureAwait(false))
+                    await client.DownloadFileAsync(remotePath, stream, token).ConfigureAwait(false);
+                File.Move(partial, localPath, overwrite: true);
+            }
+            finally
+            {
+                File.Delete(partial);
+            }
+        }, cancellation);
+
+    /// <summary>
+    /// Runs a transfer under the retry pipeline and reports failures as .NET's file errors (missing file, permission,
+    /// I/O), which callers such as the log collector already handle, naming the host and both paths.
+    /// </summary>
+    private async Task TransferAsync(string what, string from, string to, Func<CancellationToken, ValueTask> transfer,
+        CancellationToken cancellation)
+    {
+        var context = $"{Describe()}: {what} {from} to {to}";
+        try
+        {
+            await transferPipeline.ExecuteAsync(transfer, cancellation).ConfigureAwait(false);
+        }
+        catch (SftpPathNotFoundException e)
+        {
+            throw new FileNotFoundException($"{context}: no such file or directory", e);
+        }
+        catch (SftpPermissionDeniedException e)
+        {
+            throw new UnauthorizedAccessException($"{context}: permission denied", e);
+        }
+        catch (Exception e) when (e is SshException or SocketException or TimeoutRejectedException)
+        {
+            throw new IOException($"{context} failed: {e.Message}", e);
+        }
+    }
 
     public void Dispose()
     {
