@@ -50,6 +50,9 @@ internal sealed class SshConnection : IDisposable
 
     public SshHost Host { get; }
 
+    /// <summary>Whether a connection was ever established (a host never reached has nothing of ours to tear down).</summary>
+    public bool EverConnected { get; private set; }
+
     /// <summary>Opens the SSH connection now (set-up wants every host checked before the test starts).</summary>
     public async Task ConnectAsync(CancellationToken cancellation)
     {
@@ -200,6 +203,7 @@ internal sealed class SshConnection : IDisposable
             old?.Dispose();
             var client = await pipeline.ExecuteAsync(token => OpenAsync(create, token), cancellation).ConfigureAwait(false);
             set(client);
+            EverConnected = true;
             return client;
         }
         finally

@@ -143,6 +143,8 @@ public sealed partial class SshSession : EnvironmentSession
     private async Task TearDownNodeAsync(Node node, CancellationToken cancellation)
     {
         var connection = connections[IndexOf(node)];
+        if (!connection.EverConnected)
+            return;
         await Step(node, "kill daemons", () => KillDaemonsAsync(connection, cancellation)).ConfigureAwait(false);
         if (firewall[IndexOf(node)] != FirewallAccess.None)
             await Step(node, "delete firewall rules", () => DeleteRulesAsync(node, cancellation)).ConfigureAwait(false);
