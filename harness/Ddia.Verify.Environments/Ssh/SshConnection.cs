@@ -54,11 +54,13 @@ internal sealed class SshConnection : IDisposable
     public bool EverConnected { get; private set; }
 
     /// <summary>Opens the SSH connection now (set-up wants every host checked before the test starts).</summary>
-    public async Task ConnectAsync(CancellationToken cancellation)
+    public async Task ConnectAsync(CancellationToken cancellation) => await ConnectedAsync(cancellation).ConfigureAwait(false);
+
+    private async Task<SshClient> ConnectedAsync(CancellationToken cancellation)
     {
         try
         {
-            await SshAsync(cancellation).ConfigureAwait(false);
+            return await SshAsync(cancellation).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not (HostKeyRejectedException or SshEnvironmentException or OperationCanceledException
             or ObjectDisposedException))
@@ -74,13 +76,13 @@ internal sealed class SshConnection : IDisposable
         await channels.WaitAsync(cancellation).ConfigureAwait(false);
         try
         {
-            var client = await SshAsync(cancellation).ConfigureAwait(false);
+            var client = await ConnectedAsync(cancellation).ConfigureAwait(false);
             using var command = client.CreateCommand(commandLine);
             try
             {
                 await command.ExecuteAsync(cancellation).ConfigureAwait(false);
             }
-            catch (SshConnectionException e)
+            catch (Exception e) when (e is SshException or SocketException or ObjectDisposedException && !cancellation.IsCancellationRequested)
             {
                 throw new SshEnvironmentException($"{Describe()}: the connection broke while running a command: {e.Message}", e);
             }
