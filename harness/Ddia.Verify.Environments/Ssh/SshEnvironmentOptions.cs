@@ -1,0 +1,46 @@
+namespace Ddia.Verify.Environments.Ssh;
+
+/// <summary>Options of <see cref="SshEnvironment"/>.</summary>
+public sealed record SshEnvironmentOptions
+{
+    /// <summary>The nodes file (see <see cref="Ssh.NodesFile"/>): one <c>host port user keyfile</c> line per node.</summary>
+    public required string NodesFile { get; init; }
+
+    /// <summary>Where trusted host keys are listed. The default value is ~/.ssh/known_hosts.</summary>
+    public string KnownHostsFile { get; init; } =
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".ssh", "known_hosts");
+
+    /// <summary>Refuse hosts whose key is not in <see cref="KnownHostsFile"/> (true) or accept any key (false).
+    /// The default value is true.</summary>
+    public bool StrictHostKeyChecking { get; init; } = true;
+
+    /// <summary>Parent of the session directories on the hosts (&lt;RemoteRoot&gt;/&lt;test&gt;-&lt;stamp&gt;/&lt;node&gt;).
+    /// The default value is /tmp/ddia-verify-ssh.</summary>
+    public string RemoteRoot { get; init; } = "/tmp/ddia-verify-ssh";
+
+    /// <summary>One connection attempt (TCP, key exchange, authentication). The default value is 10 seconds.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Attempts per connection, with exponential backoff in between. The default value is 4.</summary>
+    public int ConnectAttempts { get; init; } = 4;
+
+    /// <summary>One upload or download attempt. The default value is 2 minutes.</summary>
+    public TimeSpan TransferTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Keepalives notice a dead connection between commands. The default value is 15 seconds.</summary>
+    public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Leave the session directories on the hosts at dispose (for debugging). The default value is false.</summary>
+    public bool KeepRemoteDirectories { get; init; }
+
+    internal void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(NodesFile);
+        ArgumentException.ThrowIfNullOrWhiteSpace(KnownHostsFile);
+        if (!RemoteRoot.StartsWith('/') || RemoteRoot.TrimEnd('/').Length == 0)
+            throw new ArgumentException($"RemoteRoot must be an absolute path other than /, not '{RemoteRoot}'");
+        ArgumentOutOfRangeException.ThrowIfLessThan(ConnectAttempts, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ConnectTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(TransferTimeout, TimeSpan.Zero);
+    }
+}
