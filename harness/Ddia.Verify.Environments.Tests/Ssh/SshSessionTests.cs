@@ -28,6 +28,39 @@ public sealed class SshSessionTests(SshFixture fixture, ITestOutputHelper output
     }
 
     [Fact]
+    public async Task Programs_AreInstalledOnEveryHost_OncePerContent()
+    {
+        var local = Path.Combine(fixture.Rig.Directory, $"hello-{Guid.NewGuid():N}.sh");
+        await File.WriteAllTextAsync(local, $"#!/bin/sh\necho \"hello from $(hostname -I | cut -d' ' -f1)\"\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(local, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var options = fixture.Rig.Options with { Programs = [local] };
+        var remote = options.ProgramPath(local);
+        try
+        {
+            DateTime installed;
+            await using (var first = (SshSession)await new SshEnvironment(options).OpenAsync("ssh-programs", 3, None))
+            {
+                foreach (var node in first.Nodes)
+                    Assert.Equal($"hello from {node.Address}\n", await first.RunAsync(node, [remote], None));
+                installed = File.GetLastWriteTimeUtc(remote);   // the hosts share this machine's disk
+                Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(remote)!, "*.part"));
+            }
+            await using (var second = (SshSession)await new SshEnvironment(options).OpenAsync("ssh-programs", 3, None))
+            {
+                Assert.Equal($"hello from {second.Nodes[2].Address}\n", await second.RunAsync(second.Nodes[2], [remote], None));
+                Assert.Equal(installed, File.GetLastWriteTimeUtc(remote));   // not sent again
+            }
+            // A changed program goes to a new path; the old one stays for nodes that may still run it.
+            await File.AppendAllTextAsync(local, "echo changed\n");
+            Assert.NotEqual(remote, options.ProgramPath(local));
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(remote)!, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Exec_RunsOnTheRightHost_InTheNodeDirectory()
     {
         Assert.Equal(RemoteCapabilities.Exec | RemoteCapabilities.Signals | RemoteCapabilities.Firewall, Session.Capabilities);
@@ -121,7 +154,7 @@ public sealed class SshSessionTests(SshFixture fixture, ITestOutputHelper output
         var n3 = Session.Nodes[2];
         var local = Path.Combine(Path.GetTempPath(), $"ddia-ssh-upload-{Guid.NewGuid():N}.sh");
         await File.WriteAllTextAsync(local, "#!/bin/sh\necho \"uploaded $1\"\n");
-        File.SetUnixFileMode(local, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(local, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         try
         {
             var remote = Session.NodeDirectory(n3) + "/bin/tool.sh";

@@ -18,6 +18,19 @@ public sealed record SshEnvironmentOptions
     /// The default value is /tmp/ddia-verify-ssh.</summary>
     public string RemoteRoot { get; init; } = "/tmp/ddia-verify-ssh";
 
+    /// <summary>Programs on the harness's machine (absolute paths) that every host gets before the test: each is
+    /// uploaded once per content to <see cref="ProgramPath"/> and kept there for later sessions.</summary>
+    public IReadOnlyList<string> Programs { get; init; } = [];
+
+    /// <summary>Where <paramref name="localProgram"/> is on the hosts: &lt;RemoteRoot&gt;/bin/&lt;content hash&gt;/&lt;file
+    /// name&gt;, so a changed program never replaces one a running node uses, and an unchanged one is not sent again.</summary>
+    public string ProgramPath(string localProgram)
+    {
+        using var file = File.OpenRead(localProgram);
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file))[..16];
+        return $"{RemoteRoot.TrimEnd('/')}/bin/{hash}/{Path.GetFileName(localProgram)}";
+    }
+
     /// <summary>One connection attempt (TCP, key exchange, authentication). The default value is 10 seconds.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -40,6 +53,9 @@ public sealed record SshEnvironmentOptions
         if (!RemoteRoot.StartsWith('/') || RemoteRoot.TrimEnd('/').Length == 0)
             throw new ArgumentException($"RemoteRoot must be an absolute path other than /, not '{RemoteRoot}'");
         ArgumentOutOfRangeException.ThrowIfLessThan(ConnectAttempts, 1);
+        foreach (var program in Programs)
+            if (!Path.IsPathRooted(program) || !File.Exists(program))
+                throw new FileNotFoundException($"program '{program}' for the ssh hosts does not exist (an absolute path is required)", program);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ConnectTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(TransferTimeout, TimeSpan.Zero);
     }

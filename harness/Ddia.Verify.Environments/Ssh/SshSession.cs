@@ -83,6 +83,8 @@ public sealed partial class SshSession : EnvironmentSession
         {
             await Task.WhenAll(session.connections.Select(c => c.ConnectAsync(cancellation))).ConfigureAwait(false);
             await Task.WhenAll(session.Nodes.Select(n => session.PrepareAsync(n, cancellation))).ConfigureAwait(false);
+            var programs = options.Programs.Select(p => (Local: p, Remote: options.ProgramPath(p))).ToList();
+            await Task.WhenAll(session.Nodes.Select(n => session.InstallAsync(n, programs, cancellation))).ConfigureAwait(false);
             session.DescribeLimitations();
             return session;
         }
@@ -98,6 +100,26 @@ public sealed partial class SshSession : EnvironmentSession
         lock (gate)
             teardown ??= TearDownAsync();
         return new ValueTask(teardown);
+    }
+
+    // Uploads each program the host does not have yet: to a name of this session and node first, then renamed into place,
+    // so hosts that share a filesystem (or a concurrent session) never see half a file.
+    private async Task InstallAsync(Node node, IReadOnlyList<(string Local, string Remote)> programs, CancellationToken cancellation)
+    {
+        var i = IndexOf(node);
+        foreach (var (local, remote) in programs)
+        {
+            var target = ShellQuote.Quote(remote);
+            var present = await connections[i].RunAsync($"test -x {target} && echo present", cancellation).ConfigureAwait(false);
+            if (present.Stdout.Trim() == "present") continue;
+            var partial = $"{remote}.{Id}.{node.Name}.part";
+            var directory = ShellQuote.Quote(remote[..remote.LastIndexOf('/')]);
+            var made = await connections[i].RunAsync($"mkdir -p {directory}", cancellation).ConfigureAwait(false);
+            if (!made.Succeeded) throw new SshEnvironmentException($"{connections[i].Describe()}: cannot create {directory}: {made.Stderr.Trim()}");
+            await connections[i].UploadAsync(local, partial, cancellation).ConfigureAwait(false);
+            var moved = await connections[i].RunAsync($"mv -f {ShellQuote.Quote(partial)} {target}", cancellation).ConfigureAwait(false);
+            if (!moved.Succeeded) throw new SshEnvironmentException($"{connections[i].Describe()}: cannot install {remote}: {moved.Stderr.Trim()}");
+        }
     }
 
     // Creates the node directory and finds out whether iptables can be run: as root, through `sudo -n`, or not at all.
