@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Ddia.Verify.Environments.Ssh;
 
+using Ddia.Verify.Testing;
+
 namespace Ddia.Verify.Environments.Tests.Ssh;
 
 /// <summary>Three sshd hosts and one SSH session over them, shared by the tests of a class (set-up is the slow part).</summary>

@@ -5,6 +5,8 @@ using Ddia.Verify.Environments.Ssh;
 using Ddia.Verify.Environments.Tests.Local;
 using Xunit.Abstractions;
 
+using Ddia.Verify.Testing;
+
 namespace Ddia.Verify.Environments.Tests.Ssh;
 
 /// <summary>IRemote over real SSH connections to sshd hosts in network namespaces.</summary>

@@ -5,6 +5,8 @@ using Ddia.Verify.Environments.Ssh;
 using Ddia.Verify.Environments.Tests.Local;
 using Xunit.Abstractions;
 
+using Ddia.Verify.Testing;
+
 namespace Ddia.Verify.Environments.Tests.Ssh;
 
 /// <summary>Disposing the SSH session, then the rig, leaves nothing behind: no daemon, rule, directory, sshd or namespace.</summary>

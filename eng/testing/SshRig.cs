@@ -5,14 +5,14 @@ using Ddia.Verify.Abstractions;
 using Ddia.Verify.Environments.Local;
 using Ddia.Verify.Environments.Ssh;
 
-namespace Ddia.Verify.Environments.Tests.Ssh;
+namespace Ddia.Verify.Testing;
 
 /// <summary>
 /// SSH hosts on this machine, for tests of <c>--env ssh</c>: a local (network namespace) session whose every node runs
 /// its own sshd (own config, host key, pid file and ListenAddress; Debian's openssh-server), a fresh client key, a
 /// known_hosts that lists the hosts (odd nodes plain, even nodes hashed by ssh-keygen -H) and a nodes file. Needs root.
 /// Dispose removes all of it: the sshds and whatever runs in the namespaces go with the local session.
-/// Self-contained on purpose (only LocalEnvironment and the SSH types), so other test projects can copy it.
+/// Shared by the environment tests and the end-to-end tests (linked from eng/testing).
 /// </summary>
 public sealed class SshRig : IAsyncDisposable
 {
