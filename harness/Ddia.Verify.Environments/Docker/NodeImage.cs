@@ -1,0 +1,256 @@
+using System.Collections.Concurrent;
+using System.Formats.Tar;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Ddia.Verify.Environments.Local;
+using Docker.DotNet.Models;
+
+namespace Ddia.Verify.Environments.Docker;
+
+/// <summary>
+/// The node image: a root filesystem made of host files (the programs asked for, the tools every node needs, and each
+/// library ldd lists for them), every file at its host path, imported into the engine (no registry, no base image) and
+/// tagged by a hash of its contents, so an unchanged set of files is imported once.
+/// </summary>
+internal static class NodeImage
+{
+    public const string Repository = "ddia-verify-node";
+
+    /// <summary>Label on every image we import (docker images --filter label=ddia-verify.image lists them).</summary>
+    public const string Label = "ddia-verify.image";
+
+    /// <summary>What every node needs: a shell for daemon start-up and signals, and the commands systems and the
+    /// harness run through ExecAsync. <c>sleep infinity</c> is each container's main process (under docker-init).</summary>
+    private static readonly string[] BaseTools = ["/bin/sh", "/usr/bin/cat", "/usr/bin/kill", "/usr/bin/sleep", "/usr/bin/mkdir", "/usr/bin/rm",
+        "/usr/bin/ls"];
+
+    /// <summary>iptables resolves its matches and targets (DROP, statistic, comment) from these modules at run time; ldd does
+    /// not list them.</summary>
+    private static readonly string[] FirewallTools = ["/usr/sbin/iptables", "/usr/lib/x86_64-linux-gnu/xtables"];
+
+    // One import at a time in-process; a file's hash is kept while its size and modification time stay the same.
+    private static readonly SemaphoreSlim Building = new(1, 1);
+    private static readonly ConcurrentDictionary<(string Path, long Length, DateTime Modified), string> FileHashes = new();
+
+    /// <summary>The image's tag (repository:hash), imported now unless the engine already has it.</summary>
+    public static async Task<string> EnsureAsync(DockerControl control, DockerEnvironmentOptions options, CancellationToken cancellation)
+    {
+        var tree = await Task.Run(() => Collect(options), cancellation).ConfigureAwait(false);
+        var tag = Repository + ":" + Hash(tree);
+        await Building.WaitAsync(cancellation).ConfigureAwait(false);
+        try
+        {
+            if (await ExistsAsync(control, tag, cancellation).ConfigureAwait(false))
+                return tag;
+            Directory.CreateDirectory(options.WorkRoot);
+            var tarPath = Path.Combine(options.WorkRoot, $"image-{tag.Split(':')[1]}.tar");
+            try
+            {
+                await WriteTarAsync(tree, tarPath, cancellation).ConfigureAwait(false);
+                await control.RunAsync(async c =>
+                {
+                    await using var tar = File.OpenRead(tarPath);
+                    await control.Client.Images.CreateImageAsync(
+                        new ImagesCreateParameters
+                        {
+                            FromSrc = "-",
+                            Repo = Repository,
+                            Tag = tag.Split(':')[1],
+                            Changes = [$"LABEL {Label}=1"],
+                        },
+                        tar, null, new Progress<JSONMessage>(), c).ConfigureAwait(false);
+                }, cancellation).ConfigureAwait(false);
+            }
+            finally
+            {
+                File.Delete(tarPath);
+            }
+            // The import's progress stream carries errors as messages, not as a status code: check it took.
+            if (!await ExistsAsync(control, tag, cancellation).ConfigureAwait(false))
+                throw new InvalidOperationException($"docker import of the node image {tag} reported success but the image does not exist");
+            return tag;
+        }
+        finally
+        {
+            Building.Release();
+        }
+    }
+
+    private static async Task<bool> ExistsAsync(DockerControl control, string tag, CancellationToken cancellation)
+    {
+        try
+        {
+            await control.RunAsync(async c => await control.Client.Images.InspectImageAsync(tag, c).ConfigureAwait(false), cancellation)
+                .ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (DockerControl.IsNotFound(e))
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The root filesystem: image path → what it is. Directories the engine needs (/tmp, /run for iptables' lock,
+    /// /proc, /sys, /dev, /etc) are there even when no file is in them.</summary>
+    internal static SortedDictionary<string, TreeEntry> Collect(DockerEnvironmentOptions options)
+    {
+        var tree = new Tree();
+        foreach (var directory in (string[])["/tmp", "/run", "/proc", "/sys", "/dev", "/etc"])
+            tree.AddDirectory(directory);
+        IEnumerable<string> paths = [.. BaseTools, .. options.Firewall ? FirewallTools : [], .. options.Programs];
+        foreach (var path in paths)
+        {
+            if (!File.Exists(path) && !Directory.Exists(path))
+                throw new FileNotFoundException($"'{path}' is to go into the Docker node image but does not exist on this host", path);
+            tree.Add(path);
+        }
+        tree.AddLibraries();
+        return tree.Entries;
+    }
+
+    /// <summary>The host's iptables is there to be included (else the firewall is unavailable).</summary>
+    public static bool HostHasIptables => File.Exists(FirewallTools[0]);
+
+    private static string Hash(SortedDictionary<string, TreeEntry> tree)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var (path, entry) in tree)
+        {
+            var content = entry.Kind == EntryKind.File ? FileHash(entry.Source!) : entry.Target ?? "";
+            var mode = entry.Kind == EntryKind.File && !OperatingSystem.IsWindows() ? ((int)File.GetUnixFileMode(entry.Source!)).ToString(CultureInfo.InvariantCulture) : "";
+            hash.AppendData(Encoding.UTF8.GetBytes($"{path}\0{entry.Kind}\0{content}\0{mode}\n"));
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
+    }
+
+    private static string FileHash(string path)
+    {
+        var info = new FileInfo(path);
+        return FileHashes.GetOrAdd((path, info.Length, info.LastWriteTimeUtc), _ =>
+        {
+            using var file = File.OpenRead(path);
+            return Convert.ToHexStringLower(SHA256.HashData(file));
+        });
+    }
+
+    private static async Task WriteTarAsync(SortedDictionary<string, TreeEntry> tree, string tarPath, CancellationToken cancellation)
+    {
+        await using var output = File.Create(tarPath);
+        await using var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: false);
+        // Sorted by path, so every directory comes before what is in it.
+        foreach (var (path, entry) in tree)
+        {
+            var name = path.TrimStart('/');
+            switch (entry.Kind)
+            {
+                case EntryKind.Directory:
+                    var mode = path is "/tmp" ? (UnixFileMode)0b1_111_111_111 : (UnixFileMode)0b111_101_101;
+                    await writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.Directory, name + "/") { Mode = mode }, cancellation)
+                        .ConfigureAwait(false);
+                    break;
+                case EntryKind.Symlink:
+                    await writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.SymbolicLink, name) { LinkName = entry.Target! }, cancellation)
+                        .ConfigureAwait(false);
+                    break;
+                default:
+                    await writer.WriteEntryAsync(entry.Source!, name, cancellation).ConfigureAwait(false);
+                    break;
+            }
+        }
+    }
+
+    internal enum EntryKind { Directory, File, Symlink }
+
+    /// <param name="Source">A file's host path.</param>
+    /// <param name="Target">A link's target, as written on the host.</param>
+    internal sealed record TreeEntry(EntryKind Kind, string? Source = null, string? Target = null);
+
+    /// <summary>Host paths resolved component by component, so that every symbolic link on the way (/bin → usr/bin,
+    /// /bin/sh → dash, /usr/sbin/iptables → /etc/alternatives/…) is in the image as a link, with its target.</summary>
+    private sealed class Tree
+    {
+        private const int MaxLinks = 40;
+        private readonly List<string> elfFiles = [];
+
+        public SortedDictionary<string, TreeEntry> Entries { get; } = new(StringComparer.Ordinal);
+
+        public void AddDirectory(string path) => Entries.TryAdd(path, new TreeEntry(EntryKind.Directory));
+
+        public void Add(string path, int links = 0)
+        {
+            if (links > MaxLinks)
+                throw new IOException($"too many levels of symbolic links resolving '{path}' for the Docker node image");
+            var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+            var current = "/";
+            for (var i = 0; i < parts.Length; i++)
+            {
+                var next = current == "/" ? "/" + parts[i] : current + "/" + parts[i];
+                if (new FileInfo(next).LinkTarget is { } target)
+                {
+                    Entries.TryAdd(next, new TreeEntry(EntryKind.Symlink, Target: target));
+                    var resolved = Path.GetFullPath(target, current);
+                    var rest = string.Join('/', parts[(i + 1)..]);
+                    Add(rest.Length == 0 ? resolved : resolved.TrimEnd('/') + "/" + rest, links + 1);
+                    return;
+                }
+                if (i < parts.Length - 1)
+                    AddDirectory(next);
+                current = next;
+            }
+            if (Directory.Exists(current))
+                AddTree(current, links);
+            else
+                AddFile(current);
+        }
+
+        private void AddTree(string directory, int links)
+        {
+            AddDirectory(directory);
+            foreach (var child in Directory.EnumerateFileSystemEntries(directory))
+            {
+                if (new FileInfo(child).LinkTarget is not null || File.Exists(child))
+                    Add(child, links);
+                else
+                    AddTree(child, links);
+            }
+        }
+
+        private void AddFile(string path)
+        {
+            if (!Entries.TryAdd(path, new TreeEntry(EntryKind.File, Source: path)))
+                return;
+            if (IsElf(path))
+                elfFiles.Add(path);
+        }
+
+        /// <summary>ldd lists the transitive closure, so only the files asked for are asked about (not the libraries it names).</summary>
+        public void AddLibraries()
+        {
+            foreach (var file in elfFiles.ToList())
+                foreach (var library in Ldd(file))
+                    Add(library);
+        }
+
+        private static bool IsElf(string path)
+        {
+            Span<byte> magic = stackalloc byte[4];
+            using var file = File.OpenRead(path);
+            return file.ReadAtLeast(magic, 4, throwOnEndOfStream: false) == 4 && magic.SequenceEqual("\u007fELF"u8);
+        }
+
+        /// <summary>The absolute paths in ldd's answer ("libc.so.6 => /lib/…/libc.so.6 (0x…)", "/lib64/ld-linux-x86-64.so.2 (0x…)");
+        /// none for a static executable (ldd exits non-zero: "not a dynamic executable").</summary>
+        private static List<string> Ldd(string file)
+        {
+            var result = ProcessRunner.Run(ProcessRunner.StartInfo("ldd", [file]), TimeSpan.FromSeconds(30));
+            if (!result.Succeeded)
+                return [];
+            return result.Stdout.Split('\n')
+                .Select(line => line.Split(' ', '\t').FirstOrDefault(word => word.StartsWith('/')))
+                .OfType<string>()
+                .Distinct(StringComparer.Ordinal)
+                .ToList();
+        }
+    }
+}
