@@ -32,15 +32,17 @@ internal static class NodeImage
     // One import at a time in-process; a file's hash is kept while its size and modification time stay the same.
     private static readonly SemaphoreSlim Building = new(1, 1);
     private static readonly ConcurrentDictionary<(string Path, long Length, DateTime Modified), string> FileHashes = new();
+    private static readonly ConcurrentDictionary<(string Path, long Length, DateTime Modified), List<string>> Libraries = new();
 
     /// <summary>The image's tag (repository:hash), imported now unless the engine already has it.</summary>
     public static async Task<string> EnsureAsync(DockerControl control, DockerEnvironmentOptions options, CancellationToken cancellation)
     {
-        var tree = await Task.Run(() => Collect(options), cancellation).ConfigureAwait(false);
-        var tag = Repository + ":" + Hash(tree);
+        // Under the lock also the collection: sessions opening in parallel share one round of ldd (seconds on a loaded machine).
         await Building.WaitAsync(cancellation).ConfigureAwait(false);
         try
         {
+            var tree = await Task.Run(() => Collect(options), cancellation).ConfigureAwait(false);
+            var tag = Repository + ":" + Hash(tree);
             if (await ExistsAsync(control, tag, cancellation).ConfigureAwait(false))
                 return tag;
             Directory.CreateDirectory(options.WorkRoot);
@@ -124,15 +126,18 @@ internal static class NodeImage
         return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
     }
 
-    private static string FileHash(string path)
+    private static (string Path, long Length, DateTime Modified) Version(string path)
     {
         var info = new FileInfo(path);
-        return FileHashes.GetOrAdd((path, info.Length, info.LastWriteTimeUtc), _ =>
+        return (path, info.Length, info.LastWriteTimeUtc);
+    }
+
+    private static string FileHash(string path) =>
+        FileHashes.GetOrAdd(Version(path), _ =>
         {
             using var file = File.OpenRead(path);
             return Convert.ToHexStringLower(SHA256.HashData(file));
         });
-    }
 
     private static async Task WriteTarAsync(SortedDictionary<string, TreeEntry> tree, string tarPath, CancellationToken cancellation)
     {
@@ -224,11 +229,15 @@ internal static class NodeImage
                 elfFiles.Add(path);
         }
 
-        /// <summary>ldd lists the transitive closure, so only the files asked for are asked about (not the libraries it names).</summary>
+        /// <summary>ldd lists the transitive closure, so only the files asked for are asked about (not the libraries it
+        /// names). One ldd for all of them (iptables alone brings a hundred modules); answers are kept per file version.</summary>
         public void AddLibraries()
         {
+            var unknown = elfFiles.Where(f => !Libraries.ContainsKey(Version(f))).ToList();
+            foreach (var (file, libraries) in Ldd(unknown))
+                Libraries[Version(file)] = libraries;
             foreach (var file in elfFiles.ToList())
-                foreach (var library in Ldd(file))
+                foreach (var library in Libraries.TryGetValue(Version(file), out var found) ? found : [])
                     Add(library);
         }
 
@@ -239,18 +248,29 @@ internal static class NodeImage
             return file.ReadAtLeast(magic, 4, throwOnEndOfStream: false) == 4 && magic.SequenceEqual("\u007fELF"u8);
         }
 
-        /// <summary>The absolute paths in ldd's answer ("libc.so.6 => /lib/…/libc.so.6 (0x…)", "/lib64/ld-linux-x86-64.so.2 (0x…)");
-        /// none for a static executable (ldd exits non-zero: "not a dynamic executable").</summary>
-        private static List<string> Ldd(string file)
+        /// <summary>The absolute paths in ldd's answer for each file: a "FILE:" line, then "libc.so.6 => /lib/…/libc.so.6 (0x…)"
+        /// and "/lib64/ld-linux-x86-64.so.2 (0x…)" lines; none for a static file ("not a dynamic executable", which also makes
+        /// ldd exit non-zero, so its exit code says nothing about the others).</summary>
+        private static Dictionary<string, List<string>> Ldd(List<string> files)
         {
-            var result = ProcessRunner.Run(ProcessRunner.StartInfo("ldd", [file]), TimeSpan.FromSeconds(30));
-            if (!result.Succeeded)
-                return [];
-            return result.Stdout.Split('\n')
-                .Select(line => line.Split(' ', '\t').FirstOrDefault(word => word.StartsWith('/')))
-                .OfType<string>()
-                .Distinct(StringComparer.Ordinal)
-                .ToList();
+            var found = files.ToDictionary(f => f, _ => new List<string>(), StringComparer.Ordinal);
+            if (files.Count == 0)
+                return found;
+            var result = ProcessRunner.Run(ProcessRunner.StartInfo("ldd", files), TimeSpan.FromMinutes(2));
+            List<string>? current = files.Count == 1 ? found[files[0]] : null;
+            foreach (var line in result.Stdout.Split('\n'))
+            {
+                if (line.Length == 0)
+                    continue;
+                if (!char.IsWhiteSpace(line[0]))
+                {
+                    found.TryGetValue(line.TrimEnd(':'), out current);
+                    continue;
+                }
+                if (line.Split(' ', '\t').FirstOrDefault(word => word.StartsWith('/')) is { } library)
+                    current?.Add(library);
+            }
+            return found;
         }
     }
 }
