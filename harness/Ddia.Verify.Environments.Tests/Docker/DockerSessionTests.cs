@@ -31,7 +31,9 @@ public sealed class DockerSessionTests
             var echo = await session.ExecAsync(n2, ["sh", "-c", "printf '%s|' \"$@\"; echo oops >&2; exit 3", "sh", "a b", "$HOME", "'q'"], None);
             Assert.Equal(new ExecResult(3, "a b|$HOME|'q'|", "oops\n"), echo);
             Assert.Equal("n2", (await session.RunAsync(n2, ["cat", "/etc/hostname"], None)).Trim());
-            Assert.NotEqual(0, (await session.ExecAsync(n1, ["/usr/bin/no-such-program"], None)).ExitCode);
+            var missing = await session.ExecAsync(n1, ["/usr/bin/no-such-program"], None);
+            Assert.Equal(127, missing.ExitCode);
+            Assert.Contains("/usr/bin/no-such-program", missing.Stderr, StringComparison.Ordinal);
 
             // etcd as a daemon on n1, answering the harness (on the host) at n1's address.
             var directory = session.NodeDirectory(n1);

@@ -82,6 +82,7 @@ internal sealed class DockerControl : IDisposable
     private static bool IsTransient(Exception e) => e switch
     {
         DockerApiException api => (int)api.StatusCode >= 500,
+        FileNotFoundException or DirectoryNotFoundException => false,   // a local path: retrying will not make it appear
         HttpRequestException or SocketException or IOException or TimeoutRejectedException => true,
         _ => false,
     };

@@ -32,8 +32,9 @@ public sealed partial class DockerSession : IRemote
         ? RemoteCapabilities.Exec | RemoteCapabilities.Signals | RemoteCapabilities.Firewall
         : RemoteCapabilities.Exec | RemoteCapabilities.Signals;
 
-    /// <summary>docker exec of <paramref name="command"/> in the node's directory. A command that cannot be started (not in the
-    /// image) is exit code 127 with the engine's reason in Stderr, as a shell would say it.</summary>
+    /// <summary>docker exec of <paramref name="command"/> in the node's directory. A command that cannot be started is exit
+    /// code 127 (not in the image) or 126 (not executable) with the engine's reason in Stderr, as a shell would say it.
+    /// Cancelling stops waiting; the command itself may run on in the container.</summary>
     public async ValueTask<ExecResult> ExecAsync(Node node, IReadOnlyList<string> command, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(command);
@@ -122,7 +123,7 @@ public sealed partial class DockerSession : IRemote
                 await using var reader = new TarReader(stream);
                 var entry = await reader.GetNextEntryAsync(copyData: false, c).ConfigureAwait(false);
                 if (entry is null || entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile))
-                    throw new IOException($"{remotePath} on {node.Name} is not a regular file");
+                    throw new InvalidOperationException($"{remotePath} on {node.Name} is not a regular file");
                 CreateParent(localPath);
                 await entry.ExtractToFileAsync(localPath, overwrite: true, c).ConfigureAwait(false);
             }, cancellation).ConfigureAwait(false);
@@ -161,12 +162,18 @@ public sealed partial class DockerSession : IRemote
             var state = await control.RunAsync(async c => await control.Client.Exec.InspectContainerExecAsync(exec.ID, c).ConfigureAwait(false),
                 cancellation).ConfigureAwait(false);
             if (!state.Running)
-            {
-                // runc fails to exec a missing program after the output stream opened: its reason is in the output, exit 126/127.
-                return new ExecResult((int)state.ExitCode, stdout, stderr);
-            }
+                return Result((int)state.ExitCode, stdout, stderr);
             await Task.Delay(5, cancellation).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>A program that cannot be started is reported by the engine as exit 126 with its reason on stdout ("OCI runtime
+    /// exec failed: … no such file or directory"); say it as a shell would: 127 for a missing program, the reason on stderr.</summary>
+    private static ExecResult Result(int exitCode, string stdout, string stderr)
+    {
+        if (exitCode != 126 || stderr.Length != 0 || !stdout.StartsWith("OCI runtime exec failed", StringComparison.Ordinal))
+            return new ExecResult(exitCode, stdout, stderr);
+        return new ExecResult(stdout.Contains("no such file or directory", StringComparison.Ordinal) ? 127 : 126, "", stdout);
     }
 
     private static bool IsUnder(string path, string directory)

@@ -32,7 +32,6 @@ internal static class NodeImage
     // One import at a time in-process; a file's hash is kept while its size and modification time stay the same.
     private static readonly SemaphoreSlim Building = new(1, 1);
     private static readonly ConcurrentDictionary<(string Path, long Length, DateTime Modified), string> FileHashes = new();
-    private static readonly ConcurrentDictionary<(string Path, long Length, DateTime Modified), List<string>> Libraries = new();
 
     /// <summary>The image's tag (repository:hash), imported now unless the engine already has it.</summary>
     public static async Task<string> EnsureAsync(DockerControl control, DockerEnvironmentOptions options, CancellationToken cancellation)
@@ -107,7 +106,7 @@ internal static class NodeImage
                 throw new FileNotFoundException($"'{path}' is to go into the Docker node image but does not exist on this host", path);
             tree.Add(path);
         }
-        tree.AddLibraries();
+        tree.AddLibraries(options.WorkRoot);
         return tree.Entries;
     }
 
@@ -126,18 +125,15 @@ internal static class NodeImage
         return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
     }
 
-    private static (string Path, long Length, DateTime Modified) Version(string path)
+    private static string FileHash(string path)
     {
         var info = new FileInfo(path);
-        return (path, info.Length, info.LastWriteTimeUtc);
-    }
-
-    private static string FileHash(string path) =>
-        FileHashes.GetOrAdd(Version(path), _ =>
+        return FileHashes.GetOrAdd((path, info.Length, info.LastWriteTimeUtc), _ =>
         {
             using var file = File.OpenRead(path);
             return Convert.ToHexStringLower(SHA256.HashData(file));
         });
+    }
 
     private static async Task WriteTarAsync(SortedDictionary<string, TreeEntry> tree, string tarPath, CancellationToken cancellation)
     {
@@ -230,14 +226,11 @@ internal static class NodeImage
         }
 
         /// <summary>ldd lists the transitive closure, so only the files asked for are asked about (not the libraries it
-        /// names). One ldd for all of them (iptables alone brings a hundred modules); answers are kept per file version.</summary>
-        public void AddLibraries()
+        /// names), all in one ldd.</summary>
+        public void AddLibraries(string workRoot)
         {
-            var unknown = elfFiles.Where(f => !Libraries.ContainsKey(Version(f))).ToList();
-            foreach (var (file, libraries) in Ldd(unknown))
-                Libraries[Version(file)] = libraries;
-            foreach (var file in elfFiles.ToList())
-                foreach (var library in Libraries.TryGetValue(Version(file), out var found) ? found : [])
+            foreach (var libraries in LibraryCache.Resolve(elfFiles.ToList(), workRoot, Ldd).Values)
+                foreach (var library in libraries)
                     Add(library);
         }
 
