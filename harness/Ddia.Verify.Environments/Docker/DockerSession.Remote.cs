@@ -173,7 +173,9 @@ public sealed partial class DockerSession : IRemote
     {
         if (exitCode != 126 || stderr.Length != 0 || !stdout.StartsWith("OCI runtime exec failed", StringComparison.Ordinal))
             return new ExecResult(exitCode, stdout, stderr);
-        return new ExecResult(stdout.Contains("no such file or directory", StringComparison.Ordinal) ? 127 : 126, "", stdout);
+        var missing = stdout.Contains("no such file or directory", StringComparison.Ordinal)
+                      || stdout.Contains("executable file not found", StringComparison.Ordinal);
+        return new ExecResult(missing ? 127 : 126, "", stdout);
     }
 
     private static bool IsUnder(string path, string directory)

@@ -45,7 +45,9 @@ internal static class NodeImage
             if (await ExistsAsync(control, tag, cancellation).ConfigureAwait(false))
                 return tag;
             Directory.CreateDirectory(options.WorkRoot);
-            var tarPath = Path.Combine(options.WorkRoot, $"image-{tag.Split(':')[1]}.tar");
+            // The pid in the name: another harness may be building the same image right now.
+            var tarPath = Path.Combine(options.WorkRoot, string.Create(CultureInfo.InvariantCulture, $"image-{tag.Split(':')[1]}-{Environment.ProcessId}.tar"));
+            var progress = new ImportProgress();
             try
             {
                 await WriteTarAsync(tree, tarPath, cancellation).ConfigureAwait(false);
@@ -60,7 +62,7 @@ internal static class NodeImage
                             Tag = tag.Split(':')[1],
                             Changes = [$"LABEL {Label}=1"],
                         },
-                        tar, null, new Progress<JSONMessage>(), c).ConfigureAwait(false);
+                        tar, null, progress, c).ConfigureAwait(false);
                 }, cancellation).ConfigureAwait(false);
             }
             finally
@@ -69,12 +71,24 @@ internal static class NodeImage
             }
             // The import's progress stream carries errors as messages, not as a status code: check it took.
             if (!await ExistsAsync(control, tag, cancellation).ConfigureAwait(false))
-                throw new InvalidOperationException($"docker import of the node image {tag} reported success but the image does not exist");
+                throw new InvalidOperationException($"docker import of the node image {tag} failed: {progress.Error ?? "no error reported, but the image does not exist"}");
             return tag;
         }
         finally
         {
             Building.Release();
+        }
+    }
+
+    /// <summary>Keeps the error the engine reports in the import's progress stream (synchronously, unlike Progress&lt;T&gt;).</summary>
+    private sealed class ImportProgress : IProgress<JSONMessage>
+    {
+        public string? Error { get; private set; }
+
+        public void Report(JSONMessage value)
+        {
+            if ((value.Error?.Message ?? value.ErrorMessage) is { Length: > 0 } error)
+                Error = error;
         }
     }
 
