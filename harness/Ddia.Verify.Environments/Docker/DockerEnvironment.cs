@@ -78,25 +78,36 @@ public sealed class DockerEnvironment(DockerEnvironmentOptions? options = null) 
         var containers = await control.RunAsync(async c => await control.Client.Containers.ListContainersAsync(
             new ContainersListParameters { All = true, Filters = ours }, c).ConfigureAwait(false), cancellation).ConfigureAwait(false);
         var dead = containers.Where(x => IsDead(x.Labels)).ToList();
-        await Task.WhenAll(dead.Select(x => DockerSession.RemoveContainerAsync(control, x.ID, cancellation))).ConfigureAwait(false);
+        await Task.WhenAll(dead.Select(x => BestEffort(() => DockerSession.RemoveContainerAsync(control, x.ID, cancellation)))).ConfigureAwait(false);
         sessions.UnionWith(dead.Select(x => x.Labels[DockerOwner.SessionLabel]));
 
         var networks = await control.RunAsync(async c => await control.Client.Networks.ListNetworksAsync(
             new NetworksListParameters { Filters = ours }, c).ConfigureAwait(false), cancellation).ConfigureAwait(false);
         foreach (var network in networks.Where(n => IsDead(n.Labels)))
-        {
-            await DockerSession.RemoveNetworkAsync(control, network.ID, cancellation).ConfigureAwait(false);
-            sessions.Add(network.Name);
-        }
+            if (await BestEffort(() => DockerSession.RemoveNetworkAsync(control, network.ID, cancellation)).ConfigureAwait(false))
+                sessions.Add(network.Name);
 
         if (Directory.Exists(options.WorkRoot))
             foreach (var directory in Directory.EnumerateDirectories(options.WorkRoot, "ddv-*"))
-                if (DockerOwner.Parse(Path.GetFileName(directory)) is { IsAlive: false })
-                {
-                    Directory.Delete(directory, recursive: true);
+                if (DockerOwner.Parse(Path.GetFileName(directory)) is { IsAlive: false }
+                    && await BestEffort(() => Task.Run(() => Directory.Delete(directory, recursive: true), cancellation)).ConfigureAwait(false))
                     sessions.Add(Path.GetFileName(directory));
-                }
         return sessions.Count;
+    }
+
+    /// <summary>A leftover that cannot be removed now (the engine refuses, a file is busy) must not stop a new session: the
+    /// next sweep tries again.</summary>
+    private static async Task<bool> BestEffort(Func<Task> removal)
+    {
+        try
+        {
+            await removal().ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     private static bool IsDead(IDictionary<string, string>? labels) =>
