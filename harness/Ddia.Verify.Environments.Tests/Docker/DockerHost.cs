@@ -1,0 +1,40 @@
+using System.Diagnostics;
+
+namespace Ddia.Verify.Environments.Tests.Docker;
+
+/// <summary>Looks at the engine with the docker command line, independently of the code under test.</summary>
+internal static class DockerHost
+{
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    public static string Docker(params string[] arguments)
+    {
+        var info = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+            info.ArgumentList.Add(argument);
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"docker {string.Join(' ', arguments)} exited {process.ExitCode}: {stderr.Result}");
+        return stdout.Result;
+    }
+
+    /// <summary>Ids of the containers (running or not) with the label (NAME or NAME=value).</summary>
+    public static IReadOnlyList<string> Containers(string label) => Lines(Docker("ps", "-a", "-q", "--filter", "label=" + label));
+
+    /// <summary>Names of the networks with the label.</summary>
+    public static IReadOnlyList<string> Networks(string label) => Lines(Docker("network", "ls", "-q", "--format", "{{.Name}}", "--filter", "label=" + label));
+
+    public static async Task Eventually(Func<Task<bool>> condition, string what, TimeSpan? patience = null)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(deadline.Elapsed < (patience ?? Patience), $"not within {(patience ?? Patience).TotalSeconds} s: {what}");
+            await Task.Delay(50);
+        }
+    }
+
+    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}
