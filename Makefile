@@ -4,14 +4,20 @@ SHELL := /bin/bash
 CONFIG ?= Release
 CORPORA ?= ../shared/corpora
 
-.PHONY: build test run readme-table validate corpus bench clean
+.PHONY: build publish-node test run readme-table validate corpus bench clean
 
 build:
 	dotnet build Ddia.Verify.sln -c $(CONFIG) --nologo -v quiet -clp:ErrorsOnly
 
+# The node program as one self-contained executable (out/ddia-node/ddia-node): what containers (--env docker) and ssh
+# hosts run, since they have no .NET of their own.
+publish-node:
+	dotnet publish systems/Ddia.Verify.Node -c $(CONFIG) -r linux-x64 --self-contained -p:PublishSingleFile=true \
+		-p:InvariantGlobalization=true -o out/ddia-node --nologo -v quiet -clp:ErrorsOnly
+
 # Unit, property, corpus and process tests, then the end-to-end cluster tests alone (root: namespaces, iptables);
 # prints "N passed, N failed, N skipped" as its last line.
-test: build
+test: build publish-node
 	eng/run-tests.sh $(CONFIG)
 
 # The main job: the default campaign on real local clusters (network namespaces as root, loopback otherwise):

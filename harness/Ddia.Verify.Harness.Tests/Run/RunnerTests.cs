@@ -104,5 +104,8 @@ public class RunnerTests(ScratchDir dir) : IClassFixture<ScratchDir>
         var history = HistoryReader.Read(store.HistoryPath).History;
         Assert.Equal(outcome.Ops, history.Count);
         Assert.Contains(history, o => o.F == "read" && o.IsInvoke);   // the hung op's invocation was recorded
+        // Nothing in what was recorded is wrong, but a run that never finished vouches for nothing: unknown, not valid.
+        Assert.Equal(Validity.Unknown, outcome.Result!.Validity);
+        Assert.Contains("the run crashed after", outcome.Result.Error, StringComparison.Ordinal);
     }
 }

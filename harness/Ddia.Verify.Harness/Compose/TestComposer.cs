@@ -1,7 +1,9 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using Ddia.Verify.Abstractions;
+using Ddia.Verify.Environments.Docker;
 using Ddia.Verify.Environments.Local;
+using Ddia.Verify.Environments.Ssh;
 using Ddia.Verify.Generators;
 using Ddia.Verify.Harness.Cli;
 using Ddia.Verify.Harness.Run;
@@ -34,6 +36,9 @@ public static class TestComposer
     /// <summary>The systems <c>--system</c> takes.</summary>
     public static readonly IReadOnlyList<string> Systems = ["raft", "txn", "2pc", "leader", "multi-leader", "leaderless", "etcd", "postgres"];
 
+    /// <summary>Where the nodes can run (<c>--env</c>).</summary>
+    public static readonly IReadOnlyList<string> Environments = ["local", "docker", "ssh"];
+
     /// <summary>Where Debian's etcd-server puts etcd.</summary>
     public const string EtcdProgram = "/usr/bin/etcd";
 
@@ -54,21 +59,24 @@ public static class TestComposer
         if (!Systems.Contains(options.System))
             throw new UsageException($"--system: unknown system '{options.System}' (supported: {string.Join(", ", Systems)})");
         if (options.UnsafeHeuristic && options.System != "2pc") throw new UsageException("--unsafe-heuristic: only for --system 2pc");
-        if (options.Environment != "local") throw new UsageException($"--env: unknown environment '{options.Environment}' (supported: local)");
+        if (!Environments.Contains(options.Environment))
+            throw new UsageException($"--env: unknown environment '{options.Environment}' (supported: {string.Join(", ", Environments)})");
         if (options.Nodes is < 1 or > LocalEnvironment.MaxNodes) throw new UsageException($"--nodes: must be 1..{LocalEnvironment.MaxNodes}");
+        if (options.NodesFile is not null && options.Environment != "ssh") throw new UsageException("--nodes-file: only for --env ssh");
         if (options.Concurrency < 1) throw new UsageException("--concurrency: must be at least 1");
         if (options.Rate < 0 || !double.IsFinite(options.Rate)) throw new UsageException("--rate: must be a non-negative number of ops per second");
         if (options.TimeLimit <= TimeSpan.Zero) throw new UsageException("--time-limit: must be positive");
         var etcd = options.System == "etcd";
         // Third-party systems have no /admin/clock: the clock fault is then unavailable.
         var adminPort = options.System is "etcd" or "postgres" ? (int?)null : HttpPort;
+        var placement = Place(options);
         var (db, workload, client) = options.System switch
         {
             "etcd" => EtcdSystem(options),
             "postgres" => PostgresSystem(options),
-            "raft" => RaftSystem(options, NodeProgram(options)),
-            "txn" or "2pc" => TxnSystem(options, NodeProgram(options)),
-            _ => ReplicationSystem(options, NodeProgram(options)),
+            "raft" => RaftSystem(options, placement.NodeProgram!),
+            "txn" or "2pc" => TxnSystem(options, placement.NodeProgram!),
+            _ => ReplicationSystem(options, placement.NodeProgram!),
         };
         var faults = options.Nemesis.IsDefault ? [] : options.Nemesis;
         NemesisPackage package;
@@ -80,7 +88,7 @@ public static class TestComposer
                 Partitions = options.Partitions.IsDefaultOrEmpty ? DefaultPartitions(options.System) : [.. options.Partitions.Select(ParsePartition)],
                 Interval = TimeSpan.FromSeconds(options.NemesisInterval),
                 Db = db,
-                Capabilities = options.Loopback ? RemoteCapabilities.Exec | RemoteCapabilities.Signals : LocalCapabilities(),
+                Capabilities = placement.Capabilities,
                 AdminPort = adminPort,
                 // The 2pc coordinator dies between its first and second commit message: a transaction half told.
                 CrashPoint = options.System == "2pc" ? "after-decision" : null,
@@ -118,7 +126,7 @@ public static class TestComposer
         var spec = new TestSpec
         {
             Name = options.TestName,
-            Environment = new LocalEnvironment(new LocalEnvironmentOptions { ForceLoopback = options.Loopback }),
+            Environment = placement.Environment,
             NodeCount = options.Nodes,
             Db = db,
             Client = client,
@@ -142,7 +150,7 @@ public static class TestComposer
                 ["nemesis interval"] = string.Create(CultureInfo.InvariantCulture, $"{options.NemesisInterval} s"),
                 ["read weight"] = options.ReadWeight.ToString(CultureInfo.InvariantCulture),
                 ["rate"] = string.Create(CultureInfo.InvariantCulture, $"{options.Rate} ops/s"),
-                ["environment"] = options.Loopback ? "local (loopback)" : "local",
+                ["environment"] = placement.Description,
             }),
         };
         // An etcd lock waits for the holders before it (each with a lease of 2 s): give an add time to get through.
@@ -152,11 +160,62 @@ public static class TestComposer
     /// <summary>How long an etcd op may take before it is recorded as info.</summary>
     private static readonly TimeSpan EtcdOpTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>Where the nodes run, what can be done to them there, and the path of the reference node program on them
+    /// (null for the third-party systems, which bring their own).</summary>
+    private sealed record Placement(IEnvironment Environment, RemoteCapabilities Capabilities, string? NodeProgram, string Description);
+
+    private static Placement Place(RunOptions options)
+    {
+        var usesNodeProgram = options.System is not ("etcd" or "postgres");
+        switch (options.Environment)
+        {
+            case "docker":
+            {
+                if (options.System == "postgres") throw new UsageException("--env docker: postgres runs with --env local or ssh (its image is not built yet)");
+                var program = usesNodeProgram ? NodeExecutable(options) : EtcdProgram;
+                // The image holds each program at its path on this machine: the command lines stay the same.
+                var docker = new DockerEnvironment(new DockerEnvironmentOptions { Programs = [program] });
+                return new Placement(docker, RemoteCapabilities.Exec | RemoteCapabilities.Signals | RemoteCapabilities.Firewall,
+                    usesNodeProgram ? program : null, "docker");
+            }
+            case "ssh":
+            {
+                var nodesFile = options.NodesFile ?? throw new UsageException("--env ssh: needs --nodes-file FILE (one 'host port user keyfile' per line)");
+                if (!File.Exists(nodesFile)) throw new UsageException($"--nodes-file: {nodesFile} does not exist");
+                // The hosts get the self-contained node program; etcd and PostgreSQL come from their own Debian packages.
+                var program = usesNodeProgram ? NodeExecutable(options) : null;
+                var ssh = new SshEnvironmentOptions
+                {
+                    NodesFile = Path.GetFullPath(nodesFile), StrictHostKeyChecking = options.SshStrictHostKeyChecking, Programs = program is null ? [] : [program],
+                };
+                return new Placement(new SshEnvironment(ssh), RemoteCapabilities.Exec | RemoteCapabilities.Signals | RemoteCapabilities.Firewall,
+                    program is null ? null : ssh.ProgramPath(program), $"ssh ({Path.GetFileName(nodesFile)})");
+            }
+            default:
+                return new Placement(new LocalEnvironment(new LocalEnvironmentOptions { ForceLoopback = options.Loopback }),
+                    options.Loopback ? RemoteCapabilities.Exec | RemoteCapabilities.Signals : LocalCapabilities(),
+                    usesNodeProgram ? NodeProgram(options) : null, options.Loopback ? "local (loopback)" : "local");
+        }
+    }
+
     private static string NodeProgram(RunOptions options)
     {
         var program = options.NodeProgram ?? System.Environment.GetEnvironmentVariable("DDIA_NODE_PROGRAM")
             ?? throw new UsageException("the node program is unknown: pass --node-program PATH/ddia-node.dll, or run through ./ddia-verify");
-        return File.Exists(program) ? program : throw new UsageException($"--node-program: {program} does not exist (run 'make build')");
+        return File.Exists(program) ? Path.GetFullPath(program) : throw new UsageException($"--node-program: {program} does not exist (run 'make build')");
+    }
+
+    /// <summary>The self-contained node program (no .NET on the nodes): --node-program when it names one, else what the
+    /// launcher found (DDIA_NODE_EXECUTABLE, made by 'make publish-node').</summary>
+    private static string NodeExecutable(RunOptions options)
+    {
+        var program = options.NodeProgram is { } given && !given.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
+            ? given
+            : System.Environment.GetEnvironmentVariable("DDIA_NODE_EXECUTABLE")
+              ?? throw new UsageException($"--env {options.Environment}: the self-contained node program is unknown: run 'make publish-node' and use ./ddia-verify, or pass --node-program PATH/ddia-node");
+        return File.Exists(program)
+            ? Path.GetFullPath(program)
+            : throw new UsageException($"--env {options.Environment}: {program} does not exist (run 'make publish-node')");
     }
 
     /// <summary>

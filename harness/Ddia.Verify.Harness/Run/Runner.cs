@@ -65,6 +65,10 @@ public static class Runner
         var history = new Ddia.Verify.History.History(recorder.Ops);
         var options = status == "interrupted" ? new CheckOptions { Timeout = InterruptedCheckLimit } : new CheckOptions();
         var result = spec.Checker.CheckSafe(history, options, CancellationToken.None);
+        // What a crashed run recorded is checked (an anomaly in it is real), but "valid" would vouch for a test that
+        // never ran to its end: that is unknown.
+        if (status == "crashed" && result.Validity == Validity.Valid)
+            result = result with { Validity = Validity.Unknown, Error = $"the run crashed after {recorder.Ops.Count} ops: {error}" };
         var outcome = new RunOutcome(status, result, error, spec.Seed, recorder.Ops.Count)
         {
             Limitations = [.. limitations],
