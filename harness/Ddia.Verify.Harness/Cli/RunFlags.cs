@@ -44,12 +44,13 @@ internal sealed class RunFlags
     private readonly Option<string> environment = new("--env") { Description = "Where the nodes run: local (network namespaces on this machine, the default), docker (a container per node) or ssh (the hosts of --nodes-file)", DefaultValueFactory = _ => "local" };
     private readonly Option<string?> nodesFile = new("--nodes-file") { Description = "ssh: a file with one node per line: host, port, user and private key file, separated by spaces" };
     private readonly Option<bool> sshStrictHostKeyChecking = new("--ssh-strict-host-key-checking") { Description = "ssh: verify every host's key against ~/.ssh/known_hosts (true, the default) or accept any (false)", DefaultValueFactory = _ => true };
+    private readonly Option<string?> sshKnownHosts = new("--ssh-known-hosts") { Description = "ssh: the known_hosts file host keys are checked against (default ~/.ssh/known_hosts)" };
     private readonly Option<bool> loopback = new("--loopback") { Description = "Loopback addresses, no network namespaces (no partitions or loss); the default without root" };
 
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        foreach (var option in new Option[] { system, isolation, unsafeHeuristic, replication, reads, failover, conflicts, n, w, r, sloppyQuorum, readRepair, partitions, models, etcdReads, readMode, fencing, workload, nemesis, scenario, interval, nodes, concurrency, timeLimit, rate, keyShift, readWeight, seed, store, nodeProgram, environment, nodesFile, sshStrictHostKeyChecking, loopback, name }) command.Options.Add(option);
+        foreach (var option in new Option[] { system, isolation, unsafeHeuristic, replication, reads, failover, conflicts, n, w, r, sloppyQuorum, readRepair, partitions, models, etcdReads, readMode, fencing, workload, nemesis, scenario, interval, nodes, concurrency, timeLimit, rate, keyShift, readWeight, seed, store, nodeProgram, environment, nodesFile, sshStrictHostKeyChecking, sshKnownHosts, loopback, name }) command.Options.Add(option);
     }
 
     /// <summary>The options <paramref name="parse"/> holds; a value out of range is a <see cref="UsageException"/>.</summary>
@@ -92,6 +93,7 @@ internal sealed class RunFlags
             Environment = parse.GetValue(environment)!,
             NodesFile = parse.GetValue(nodesFile),
             SshStrictHostKeyChecking = parse.GetValue(sshStrictHostKeyChecking),
+            SshKnownHosts = parse.GetValue(sshKnownHosts),
             Loopback = parse.GetValue(loopback) || TestComposer.NamespacesUnavailable() is not null,
         };
     }

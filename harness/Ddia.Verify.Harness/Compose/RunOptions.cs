@@ -106,6 +106,9 @@ public sealed record RunOptions
     /// <summary>ssh: verify host keys against known_hosts (the default); false accepts any key.</summary>
     public bool SshStrictHostKeyChecking { get; init; } = true;
 
+    /// <summary>ssh: the known_hosts file to check host keys against; null: ~/.ssh/known_hosts.</summary>
+    public string? SshKnownHosts { get; init; }
+
     /// <summary>Run on loopback addresses without namespaces even as root (no partitions or loss then).</summary>
     public bool Loopback { get; init; }
 
@@ -176,6 +179,7 @@ public sealed record RunOptions
         if (Environment != "local") Add("--env", Environment);
         if (NodesFile is { } nodesFile) Add("--nodes-file", nodesFile);
         if (!SshStrictHostKeyChecking) Add("--ssh-strict-host-key-checking", "false");
+        if (SshKnownHosts is { } knownHosts) Add("--ssh-known-hosts", knownHosts);
         if (Loopback) args.Add("--loopback");
         Add("--seed", Seed.ToString(CultureInfo.InvariantCulture));
         if (Name is { } name) Add("--name", name);

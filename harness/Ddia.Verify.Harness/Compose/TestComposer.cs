@@ -62,7 +62,8 @@ public static class TestComposer
         if (!Environments.Contains(options.Environment))
             throw new UsageException($"--env: unknown environment '{options.Environment}' (supported: {string.Join(", ", Environments)})");
         if (options.Nodes is < 1 or > LocalEnvironment.MaxNodes) throw new UsageException($"--nodes: must be 1..{LocalEnvironment.MaxNodes}");
-        if (options.NodesFile is not null && options.Environment != "ssh") throw new UsageException("--nodes-file: only for --env ssh");
+        if ((options.NodesFile ?? options.SshKnownHosts) is not null && options.Environment != "ssh")
+            throw new UsageException($"{(options.NodesFile is null ? "--ssh-known-hosts" : "--nodes-file")}: only for --env ssh");
         if (options.Concurrency < 1) throw new UsageException("--concurrency: must be at least 1");
         if (options.Rate < 0 || !double.IsFinite(options.Rate)) throw new UsageException("--rate: must be a non-negative number of ops per second");
         if (options.TimeLimit <= TimeSpan.Zero) throw new UsageException("--time-limit: must be positive");
@@ -188,6 +189,8 @@ public static class TestComposer
                 {
                     NodesFile = Path.GetFullPath(nodesFile), StrictHostKeyChecking = options.SshStrictHostKeyChecking, Programs = program is null ? [] : [program],
                 };
+                if (options.SshKnownHosts is { } knownHosts)
+                    ssh = File.Exists(knownHosts) ? ssh with { KnownHostsFile = Path.GetFullPath(knownHosts) } : throw new UsageException($"--ssh-known-hosts: {knownHosts} does not exist");
                 return new Placement(new SshEnvironment(ssh), RemoteCapabilities.Exec | RemoteCapabilities.Signals | RemoteCapabilities.Firewall,
                     program is null ? null : ssh.ProgramPath(program), $"ssh ({Path.GetFileName(nodesFile)})");
             }
