@@ -23,8 +23,9 @@ internal static class MachineState
         return found;
     }
 
-    /// <summary>Reference nodes started by a run: their command lines name the program and a data directory under the
-    /// local environment's work root (other test projects start nodes elsewhere, under their own temp folders).</summary>
+    /// <summary>Nodes started by a run (reference nodes, etcd members, PostgreSQL's postmaster): their command lines name a
+    /// data directory under the local environment's work root (other test projects start nodes elsewhere, under their
+    /// own temp folders).</summary>
     public static IEnumerable<string> NodeProcesses()
     {
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
@@ -43,7 +44,7 @@ internal static class MachineState
             {
                 continue;
             }
-            if (cmdline.Contains("ddia-node.dll", StringComparison.Ordinal) && cmdline.Contains(WorkRoot, StringComparison.Ordinal)) yield return $"{pid}: {cmdline.Trim()}";
+            if (cmdline.Contains(WorkRoot, StringComparison.Ordinal)) yield return $"{pid}: {cmdline.Trim()}";
         }
     }
 

@@ -6,8 +6,8 @@ using Ddia.Verify.Systems.Adapters.Etcd;
 
 namespace Ddia.Verify.Harness.Tests.Compose;
 
-/// <summary>etcd options become etcd tests (or usage errors naming the option); the validation campaign's runs compose
-/// and their command lines parse back. Nothing is started; composing needs /usr/bin/etcd (etcd-server) installed.</summary>
+/// <summary>etcd options become etcd tests (or usage errors naming the option). Nothing is started; composing needs
+/// /usr/bin/etcd (etcd-server) installed.</summary>
 public sealed class ComposeEtcdTests
 {
     [Theory]
@@ -69,41 +69,5 @@ public sealed class ComposeEtcdTests
         };
         var e = Assert.Throws<UsageException>(() => TestComposer.Compose(options, out _));
         Assert.StartsWith(named, e.Message, StringComparison.Ordinal);
-    }
-
-    public static TheoryData<string> Validation() => [.. ValidationCampaign.Runs(7).Select(r => r.Name)];
-
-    [Theory]
-    [MemberData(nameof(Validation))]
-    public void EveryValidationRun_Composes_AndItsCommandLineParsesBackToTheSameTest(string name)
-    {
-        var run = ValidationCampaign.Runs(7).Single(r => r.Name == name);
-        var options = run.Options with { Name = name };
-
-        var spec = TestComposer.Compose(options, out _);
-        Assert.Equal(name, spec.Name);
-        Assert.Equal("etcd", spec.Options["system"]);
-
-        // These command lines have no quoted words: split on spaces.
-        var words = options.CommandLine().Split(' ');
-        var parse = RunCommand.Create(TextWriter.Null).Parse(words[2..]);
-        Assert.Empty(parse.Errors);
-        Assert.Equal(options.EtcdReads, parse.GetValue<string>("--etcd-reads"));
-        Assert.Equal(options.Workload, parse.GetValue<string>("--workload"));
-        Assert.Equal(options.Scenario, parse.GetValue<string?>("--scenario"));
-        Assert.Equal(options.NemesisInterval, parse.GetValue<double>("--nemesis-interval"), 3);
-        Assert.Equal(string.Join(',', options.Nemesis), parse.GetValue<string>("--nemesis"));
-    }
-
-    [Fact]
-    public void ValidationCampaign_ExpectsEtcdsKnownResults_AndIsNotPartOfTheDefaultCampaign()
-    {
-        var runs = ValidationCampaign.Runs(1);
-        Assert.Equal(
-            ["etcd-linearizable: valid", "etcd-serializable-reads: invalid: nonlinearizable", "etcd-lock-set-pauses: invalid: lost"],
-            runs.Select(r => $"{r.Name}: {r.Expectation}"));
-        Assert.DoesNotContain(DefaultCampaign.Runs(1), r => r.Options.System == "etcd");
-        Assert.Equal(["etcd-lock-set-pauses"], CampaignCommand.Selected(runs, "lock-set").Select(r => r.Name));
-        Assert.Empty(CampaignCommand.Create(TextWriter.Null).Parse(["--validation", "--only", "etcd-linearizable"]).Errors);
     }
 }

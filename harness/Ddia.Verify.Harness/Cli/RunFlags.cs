@@ -10,8 +10,8 @@ namespace Ddia.Verify.Harness.Cli;
 /// </summary>
 internal sealed class RunFlags
 {
-    private readonly Option<string> system = new("--system") { Description = "System under test: raft, txn (a transactional store on the first node), 2pc (hash partitions over every node, two-phase commit), leader (single-leader replication), multi-leader, leaderless (Dynamo-style quorums) or etcd (etcd 3.4 from Debian's etcd-server)", DefaultValueFactory = _ => "raft" };
-    private readonly Option<string?> isolation = new("--isolation") { Description = "txn: read-committed, snapshot, serializable (SSI, the default), 2pl or serial; 2pc: read-committed, 2pl (the default) or serial" };
+    private readonly Option<string> system = new("--system") { Description = "System under test: raft, txn (a transactional store on the first node), 2pc (hash partitions over every node, two-phase commit), leader (single-leader replication), multi-leader, leaderless (Dynamo-style quorums) etcd (etcd 3.4 from Debian's etcd-server) or postgres (PostgreSQL 15, one server on the first node)", DefaultValueFactory = _ => "raft" };
+    private readonly Option<string?> isolation = new("--isolation") { Description = "txn: read-committed, snapshot, serializable (SSI, the default), 2pl or serial; 2pc: read-committed, 2pl (the default) or serial; postgres: read-committed, repeatable-read or serializable (the default)" };
     private readonly Option<bool> unsafeHeuristic = new("--unsafe-heuristic") { Description = "2pc: participants decide alone after a timeout and the coordinator does not log its decision first (breaks atomicity)" };
     private readonly Option<string> replication = new("--replication") { Description = "leader: sync (every follower acks a write), semi-sync (one follower) or async (the leader alone)", DefaultValueFactory = _ => "sync" };
     private readonly Option<string> reads = new("--reads") { Description = "leader: reads from the leader only, or from any node's own copy", DefaultValueFactory = _ => "leader" };
@@ -27,7 +27,7 @@ internal sealed class RunFlags
     private readonly Option<string> etcdReads = new("--etcd-reads") { Description = "etcd: linearizable (the default) or serializable (each member answers from its own state, possibly stale)", DefaultValueFactory = _ => "linearizable" };
     private readonly Option<string> readMode = new("--read-mode") { Description = "Raft reads: log, index (ReadIndex) or lease (leader lease; unsafe under clock skew)", DefaultValueFactory = _ => "log" };
     private readonly Option<string> fencing = new("--fencing") { Description = "Lock service storage fencing tokens: on or off", DefaultValueFactory = _ => "on" };
-    private readonly Option<string> workload = new("--workload") { Description = "raft: register (read/write/cas on independent keys) or lock (acquire, fenced write, release); etcd: register or lock-set (adds to a set under etcd's lock); txn, 2pc: list-append, rw-register, bank or on-call; leader, multi-leader, leaderless: register, set or counter", DefaultValueFactory = _ => "register" };
+    private readonly Option<string> workload = new("--workload") { Description = "raft: register (read/write/cas on independent keys) or lock (acquire, fenced write, release); etcd: register or lock-set (adds to a set under etcd's lock); txn, 2pc, postgres: list-append, rw-register, bank or on-call; leader, multi-leader, leaderless: register, set or counter", DefaultValueFactory = _ => "register" };
     private readonly Option<string> nemesis = new("--nemesis") { Description = "Faults, comma-separated: partition, pause, kill, crash (2pc: kill -9 between commit messages), clock, loss; 'none' for none", DefaultValueFactory = _ => "none" };
     private readonly Option<string?> scenario = new("--scenario") { Description = "A targeted fault schedule instead of random faults: leader-lease, isolate-leader, isolate-one (cut one random node off for twice the interval), pause-one (stop one random node for twice the interval)" };
     private readonly Option<double> interval = new("--nemesis-interval") { Description = "Mean seconds between fault operations", DefaultValueFactory = _ => 5 };
@@ -49,7 +49,7 @@ internal sealed class RunFlags
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        foreach (var option in new Option[] { system, isolation, unsafeHeuristic, replication, reads, failover, conflicts, n, w, r, sloppyQuorum, readRepair, partitions, models, etcdReads, readMode, fencing, workload, nemesis, scenario, interval, nodes, concurrency, timeLimit, rate, keyShift, readWeight, seed, store, nodeProgram, name, loopback }) command.Options.Add(option);
+        foreach (var option in new Option[] { system, isolation, unsafeHeuristic, replication, reads, failover, conflicts, n, w, r, sloppyQuorum, readRepair, partitions, models, etcdReads, readMode, fencing, workload, nemesis, scenario, interval, nodes, concurrency, timeLimit, rate, keyShift, readWeight, seed, store, nodeProgram, environment, nodesFile, sshStrictHostKeyChecking, loopback, name }) command.Options.Add(option);
     }
 
     /// <summary>The options <paramref name="parse"/> holds; a value out of range is a <see cref="UsageException"/>.</summary>

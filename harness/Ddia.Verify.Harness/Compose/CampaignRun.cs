@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using Ddia.Verify.Checkers;
 using Ddia.Verify.Checkers.Transactions;
 using Ddia.Verify.Harness.Run;
@@ -17,11 +18,15 @@ public sealed record CampaignRun(string Name, RunOptions Options, Validity Expec
 
     public ImmutableArray<string> NeverFinds { get; init; } = [];
 
+    /// <summary>Client ops that must complete ok for the verdict to count: "valid" over too few transactions proves little.</summary>
+    public int MinOk { get; init; }
+
     /// <summary>"invalid: G2-item; never G0, G1a" — the expectation in one line.</summary>
     public string Expectation =>
         Expected.Name()
         + (Finds.IsEmpty ? "" : ": " + string.Join(", ", Finds))
-        + (NeverFinds.IsEmpty ? "" : "; never " + string.Join(", ", NeverFinds));
+        + (NeverFinds.IsEmpty ? "" : "; never " + string.Join(", ", NeverFinds))
+        + (MinOk > 0 ? string.Create(CultureInfo.InvariantCulture, $"; over ≥ {MinOk:N0} ok ops") : "");
 
     /// <summary>Why <paramref name="outcome"/> is not what this run expects, or null when it is.</summary>
     public string? Mismatch(RunOutcome outcome)
@@ -36,6 +41,8 @@ public sealed record CampaignRun(string Name, RunOptions Options, Validity Expec
         if (missing.Count > 0) problems.Add("not found: " + string.Join(", ", missing));
         var forbidden = kinds.Where(k => NeverFinds.Any(name => Matches(name, k))).Order(StringComparer.Ordinal).ToList();
         if (forbidden.Count > 0) problems.Add("found: " + string.Join(", ", forbidden));
+        if (outcome.OkClientOps < MinOk)
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"only {outcome.OkClientOps:N0} ok ops, expected at least {MinOk:N0}"));
         return problems.Count == 0 ? null : string.Join("; ", problems);
     }
 

@@ -50,12 +50,12 @@ public sealed record RunOptions
     /// <summary>Partition shapes to draw from (one, halves, majorities-ring, bridge, primaries); empty: all of them.</summary>
     public ImmutableArray<string> Partitions { get; init; } = [];
 
-    /// <summary>raft: register or lock; etcd: register or lock-set; txn and 2pc: list-append, rw-register, bank or on-call; leader, multi-leader and
+    /// <summary>raft: register or lock; etcd: register or lock-set; txn, 2pc and postgres: list-append, rw-register, bank or on-call; leader, multi-leader and
     /// leaderless: register, set or counter.</summary>
     public string Workload { get; init; } = "register";
 
-    /// <summary>txn, 2pc: the store's isolation level (read-committed, snapshot, serializable, 2pl, serial); null: the
-    /// system's default (txn serializable, 2pc 2pl).</summary>
+    /// <summary>txn, 2pc: the store's isolation level (read-committed, snapshot, serializable, 2pl, serial); postgres:
+    /// read-committed, repeatable-read or serializable; null: the system's default (2pc 2pl, the others serializable).</summary>
     public string? Isolation { get; init; }
 
     /// <summary>2pc: heuristic decisions by participants and no durable coordinator decision (atomicity breaks).</summary>
@@ -141,7 +141,7 @@ public sealed record RunOptions
             case "etcd":
                 Add("--etcd-reads", EtcdReads);
                 break;
-            case "txn" or "2pc":
+            case "txn" or "2pc" or "postgres":
                 Add("--isolation", IsolationLevel);
                 if (UnsafeHeuristic) args.Add("--unsafe-heuristic");
                 if (!ConsistencyModels.IsDefaultOrEmpty) Add("--consistency-models", string.Join(',', ConsistencyModels));
@@ -193,7 +193,7 @@ public sealed record RunOptions
     {
         "raft" => Workload == "lock" ? (Fencing ? "fenced" : "unfenced") : ReadMode + " reads",
         "etcd" => Workload == "lock-set" ? $"lock lease 2 s, {EtcdReads} reads" : EtcdReads + " reads",
-        "txn" or "2pc" => IsolationLevel + (UnsafeHeuristic ? ", unsafe heuristic" : ""),
+        "txn" or "2pc" or "postgres" => IsolationLevel + (UnsafeHeuristic ? ", unsafe heuristic" : ""),
         "leader" => $"{Replication}, reads {Reads}, failover {Failover}",
         "multi-leader" => Conflicts,
         "leaderless" => string.Create(CultureInfo.InvariantCulture,

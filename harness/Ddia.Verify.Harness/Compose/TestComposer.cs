@@ -10,6 +10,7 @@ using Ddia.Verify.Nemesis;
 using Ddia.Verify.Nemesis.Packages;
 using Ddia.Verify.Nemesis.Partitions;
 using Ddia.Verify.Systems.Adapters.Etcd;
+using Ddia.Verify.Systems.Adapters.Postgres;
 using Ddia.Verify.Systems.Adapters.Raft;
 using Ddia.Verify.Systems.Adapters.Replication;
 using Ddia.Verify.Systems.Adapters.Txn;
@@ -31,10 +32,13 @@ namespace Ddia.Verify.Harness.Compose;
 public static class TestComposer
 {
     /// <summary>The systems <c>--system</c> takes.</summary>
-    public static readonly IReadOnlyList<string> Systems = ["raft", "txn", "2pc", "leader", "multi-leader", "leaderless", "etcd"];
+    public static readonly IReadOnlyList<string> Systems = ["raft", "txn", "2pc", "leader", "multi-leader", "leaderless", "etcd", "postgres"];
 
     /// <summary>Where Debian's etcd-server puts etcd.</summary>
     public const string EtcdProgram = "/usr/bin/etcd";
+
+    /// <summary>Where Debian's postgresql-15 puts the server's programs.</summary>
+    public const string PostgresBin = "/usr/lib/postgresql/15/bin";
 
     /// <summary>The reference node's HTTP port, where clients and the clock nemesis talk to it.</summary>
     private const int HttpPort = 8080;
@@ -56,9 +60,12 @@ public static class TestComposer
         if (options.Rate < 0 || !double.IsFinite(options.Rate)) throw new UsageException("--rate: must be a non-negative number of ops per second");
         if (options.TimeLimit <= TimeSpan.Zero) throw new UsageException("--time-limit: must be positive");
         var etcd = options.System == "etcd";
+        // Third-party systems have no /admin/clock: the clock fault is then unavailable.
+        var adminPort = options.System is "etcd" or "postgres" ? (int?)null : HttpPort;
         var (db, workload, client) = options.System switch
         {
             "etcd" => EtcdSystem(options),
+            "postgres" => PostgresSystem(options),
             "raft" => RaftSystem(options, NodeProgram(options)),
             "txn" or "2pc" => TxnSystem(options, NodeProgram(options)),
             _ => ReplicationSystem(options, NodeProgram(options)),
@@ -74,14 +81,13 @@ public static class TestComposer
                 Interval = TimeSpan.FromSeconds(options.NemesisInterval),
                 Db = db,
                 Capabilities = options.Loopback ? RemoteCapabilities.Exec | RemoteCapabilities.Signals : LocalCapabilities(),
-                // etcd has no /admin/clock: the clock fault is then unavailable.
-                AdminPort = etcd ? null : HttpPort,
+                AdminPort = adminPort,
                 // The 2pc coordinator dies between its first and second commit message: a transaction half told.
                 CrashPoint = options.System == "2pc" ? "after-decision" : null,
                 ProcessTargets = options.System switch
                 {
-                    // The single-node store runs on one node: kills and pauses elsewhere would hit nothing.
-                    "txn" => [Nemesis.Targets.Target.Primaries],
+                    // The single-node stores run on one node: kills and pauses elsewhere would hit nothing.
+                    "txn" or "postgres" => [Nemesis.Targets.Target.Primaries],
                     // Every 2pc node is a partition and a coordinator: stopping one at a time is what leaves its
                     // transactions in doubt on the others (stopping all of them shows nothing).
                     "2pc" => [Nemesis.Targets.Target.One],
@@ -178,6 +184,22 @@ public static class TestComposer
         };
     }
 
+    /// <summary>
+    /// PostgreSQL 15 (Debian's postgresql-15), one server on the first node, at the isolation level asked for, with the
+    /// transactional workloads: each level should show exactly what Hermitage's PostgreSQL row says it allows.
+    /// </summary>
+    private static (Abstractions.IDb Db, Workload Workload, IClient Client) PostgresSystem(RunOptions options)
+    {
+        if (!File.Exists(PostgresBin + "/postgres"))
+            throw new UsageException($"--system postgres: {PostgresBin}/postgres is missing (apt-get install postgresql)");
+        string[] levels = ["read-committed", "repeatable-read", "serializable"];
+        var isolation = options.IsolationLevel;
+        if (!levels.Contains(isolation)) throw new UsageException($"--isolation: postgres runs at {string.Join(", ", levels)}; got '{isolation}'");
+        var db = new PostgresDb(new PostgresDbOptions { BinDirectory = PostgresBin });
+        var client = db.Options.ClientOptions with { Isolation = isolation, Workload = options.Workload };
+        return TransactionalWorkload(options, "postgres", db, client.ForBank, client.ForOnCall, c => new PostgresClient(c), client);
+    }
+
     private static (Abstractions.IDb Db, Workload Workload, IClient Client) RaftSystem(RunOptions options, string program)
     {
         var db = new RaftDb(new RaftDbOptions
@@ -219,17 +241,27 @@ public static class TestComposer
             HttpPort = HttpPort,
         });
         var client = db.Options.ClientOptions with { Workload = options.Workload };
+        return TransactionalWorkload(options, options.System, db, client.ForBank, client.ForOnCall, c => new TxnClient(c), client);
+    }
+
+    /// <summary>The transactional workloads over a system's client: list-append and rw-register checked against the
+    /// models asked for, the bank's accounts and the on-call roster seeded by the client's options.</summary>
+    private static (Abstractions.IDb Db, Workload Workload, IClient Client) TransactionalWorkload<TOptions>(RunOptions options, string system,
+        Abstractions.IDb db, Func<BankWorkloadOptions, TOptions> forBank, Func<OnCallWorkloadOptions, TOptions> forOnCall, Func<TOptions, IClient> client,
+        TOptions plain)
+    {
         var bank = new BankWorkloadOptions();
+        var onCall = new OnCallWorkloadOptions();
         var txnOptions = new TxnOptions { ActiveKeys = 3, TxnsPerKeyShift = options.TxnsPerKeyShift, ConsistencyModels = options.ConsistencyModels.IsDefaultOrEmpty ? ["strict-serializable"] : options.ConsistencyModels };
         try
         {
             return options.Workload switch
             {
-                "list-append" => (db, TxnWorkloads.ListAppend(txnOptions), new TxnClient(client)),
-                "rw-register" => (db, TxnWorkloads.RwRegister(txnOptions), new TxnClient(client)),
-                "bank" => (db, BankWorkload.Create(bank), new TxnClient(client.ForBank(bank))),
-                "on-call" => (db, OnCallWorkload.Create(new OnCallWorkloadOptions()), new TxnClient(client.ForOnCall(new OnCallWorkloadOptions()))),
-                _ => throw new UsageException($"--workload: unknown workload '{options.Workload}' for {options.System} (supported: list-append, rw-register, bank, on-call)"),
+                "list-append" => (db, TxnWorkloads.ListAppend(txnOptions), client(plain)),
+                "rw-register" => (db, TxnWorkloads.RwRegister(txnOptions), client(plain)),
+                "bank" => (db, BankWorkload.Create(bank), client(forBank(bank))),
+                "on-call" => (db, OnCallWorkload.Create(onCall), client(forOnCall(onCall))),
+                _ => throw new UsageException($"--workload: unknown workload '{options.Workload}' for {system} (supported: list-append, rw-register, bank, on-call)"),
             };
         }
         catch (ArgumentException e)

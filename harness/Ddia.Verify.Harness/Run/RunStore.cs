@@ -171,4 +171,7 @@ public sealed record RunOutcome(string Status, CheckResult? Result, string? Erro
 
     /// <summary>How long the run took from its start to the end of checking (null when not measured).</summary>
     public TimeSpan? Elapsed { get; init; }
+
+    /// <summary>Client operations that completed ok (committed transactions, for the transactional workloads).</summary>
+    public int OkClientOps { get; init; }
 }

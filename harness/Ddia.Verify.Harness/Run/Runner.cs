@@ -69,6 +69,7 @@ public static class Runner
         {
             Limitations = [.. limitations],
             Elapsed = time.GetUtcNow() - startedAt,
+            OkClientOps = recorder.Ops.Count(o => o.IsClient && o.Type == Ddia.Verify.History.OpType.Ok),
         };
         store.WriteResults(outcome);
         hooks.OnPhase?.Invoke("report");
