@@ -19,7 +19,7 @@ namespace Ddia.Verify.Harness.Compose;
 public sealed record CampaignFile(string Path, string Name, ulong? Seed, IReadOnlyList<CampaignFileRun> Runs)
 {
     /// <summary>The keys of an entry that are not run flags.</summary>
-    public static readonly IReadOnlyList<string> EntryKeys = ["name", "repeat", "expect", "finds", "never-finds", "why"];
+    public static readonly IReadOnlyList<string> EntryKeys = ["name", "repeat", "expect", "finds", "never-finds", "min-ok", "why"];
 
     /// <summary>The keys at the top of the file.</summary>
     public static readonly IReadOnlyList<string> TopKeys = ["name", "seed", "defaults", "entries"];
@@ -114,6 +114,7 @@ public sealed record CampaignFile(string Path, string Name, ulong? Seed, IReadOn
         {
             Finds = r.Finds,
             NeverFinds = r.NeverFinds,
+            MinOk = r.MinOk,
         })];
 
     /// <summary>The file and line of the entry a run of this campaign came from ("campaigns/nightly.yaml:42").</summary>
@@ -135,8 +136,12 @@ public sealed record CampaignFile(string Path, string Name, ulong? Seed, IReadOn
     /// <summary>Reads nodes of one file, with errors that say where.</summary>
     private sealed class Reader(string path)
     {
-        private static readonly IReadOnlySet<string> KnownAnomalies =
-            ConsistencyModels.AllAnomalies.Concat(InvariantAnomalies.Kinds.Keys).ToHashSet(StringComparer.Ordinal);
+        // Every kind a checker reports: a misspelt name would make an expectation vacuous (never found, never forbidden).
+        private static readonly IReadOnlySet<string> KnownAnomalies = ConsistencyModels.AllAnomalies
+            .Concat(InvariantAnomalies.Kinds.Keys)
+            .Append("nonlinearizable")   // the linearizability checker's one kind
+            .Append(Workloads.Lock.FencedWritesChecker.Kind)
+            .ToHashSet(StringComparer.Ordinal);
 
         public UsageException Error(YamlNode node, string field, string message) =>
             new($"{path}:{node.Start.Line}:{node.Start.Column}: {(field.Length > 0 ? field + ": " : "")}{message}");
@@ -209,6 +214,7 @@ public sealed record CampaignFile(string Path, string Name, ulong? Seed, IReadOn
             YamlNode? nameNode = null;
             string? name = null;
             var repeat = 1;
+            var minOk = 0;
             Validity? expected = null;
             var why = "";
             ImmutableArray<string> finds = [], neverFinds = [];
@@ -225,6 +231,10 @@ public sealed record CampaignFile(string Path, string Name, ulong? Seed, IReadOn
                     case "repeat":
                         repeat = int.TryParse(Scalar(value, key), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= MaxRuns
                             ? n : throw Error(value, key, $"must be a whole number from 1 to {MaxRuns}");
+                        break;
+                    case "min-ok":
+                        minOk = int.TryParse(Scalar(value, key), NumberStyles.None, CultureInfo.InvariantCulture, out var m)
+                            ? m : throw Error(value, key, "must be a whole number of client ops");
                         break;
                     case "expect":
                         expected = Scalar(value, key) switch
@@ -271,7 +281,7 @@ public sealed record CampaignFile(string Path, string Name, ulong? Seed, IReadOn
                         throw Error(nameNode, "name", $"run '{runName}': {e.Message}");
                     }
                     var run = new CampaignFileRun(runName, options with { Name = runName }, expect, why, finds, neverFinds,
-                        checked((int)nameNode.Start.Line), args.Contains("--seed"), args);
+                        checked((int)nameNode.Start.Line), args.Contains("--seed"), args) { MinOk = minOk };
                     yield return new Expanded(runName, nameNode, run);
                 }
             }
@@ -298,4 +308,8 @@ public sealed record CampaignFile(string Path, string Name, ulong? Seed, IReadOn
 /// </summary>
 public sealed record CampaignFileRun(
     string Name, RunOptions Options, Validity Expected, string Why, ImmutableArray<string> Finds, ImmutableArray<string> NeverFinds,
-    int Line, bool FixedSeed, IReadOnlyList<string> Args);
+    int Line, bool FixedSeed, IReadOnlyList<string> Args)
+{
+    /// <summary>Client ops that must complete ok for the verdict to count (<see cref="CampaignRun.MinOk"/>).</summary>
+    public int MinOk { get; init; }
+}
