@@ -57,11 +57,11 @@ internal static class CampaignTrends
           .Append(Escape(Invariant($"Each run over the last {columns.Count} campaigns, oldest left: "))).Append(
               "<span><span class=\"dot match\"></span> as expected</span><span><span class=\"dot mismatch\"></span> not as expected</span>" +
               "<span><span class=\"dot absent\"></span> not run</span>latency of ok ops: <span class=\"p50\">━ p50</span><span class=\"p99\">━ p99</span></p>\n");
-        sb.Append("<table id=\"trends\">\n").HeaderRow("run", "outcomes", "latency (ms)", "last");
+        sb.Append("<table id=\"trends\">\n").HeaderRow("run", "outcomes", "latency (ms)", "last run");
         foreach (var name in names)
         {
             var cells = columns.Select(c => (Campaign: c, Run: c.Runs.FirstOrDefault(r => r.Name == name))).ToList();
-            var last = cells.Last(c => c.Run is not null).Run!;
+            var (lastCampaign, last) = cells.Last(c => c.Run is not null);
             sb.Append("<tr class=\"trend\" data-run=\"").Append(Escape(name)).Append("\"><td>").Append(Escape(name)).Append("</td><td class=\"dots\">");
             foreach (var (campaign, run) in cells)
             {
@@ -72,7 +72,7 @@ internal static class CampaignTrends
                 sb.Append("<span class=\"dot ").Append(css).Append("\" title=\"").Append(Escape(title)).Append("\"></span>");
             }
             sb.Append("</td><td>").Append(LatencySvg(name, cells.Select(c => c.Run).ToList())).Append("</td><td>")
-              .Append(Escape(last.Match ? "as expected" : "NOT as expected")).Append(Escape(Invariant($", p50 {Ms(last.P50Ms)}, p99 {Ms(last.P99Ms)}")))
+              .Append(Escape(Invariant($"{StorePage.Time(lastCampaign.Started)}: {(last!.Match ? "as expected" : "NOT as expected")}, p50 {Ms(last.P50Ms)}, p99 {Ms(last.P99Ms)}")))
               .Append("</td></tr>\n");
         }
         sb.Append("</table>\n");
@@ -84,7 +84,7 @@ internal static class CampaignTrends
     /// campaign without the run (or without ok ops) breaks the lines.</summary>
     private static string LatencySvg(string name, List<CampaignRecordRun?> runs)
     {
-        const double width = 260, height = 56, left = 44, top = 6, bottom = 6, right = 6;
+        const double width = 280, height = 56, left = 64, top = 6, bottom = 6, right = 6;
         var highest = runs.Max(r => Math.Max(r?.P99Ms ?? 0, r?.P50Ms ?? 0));
         var svg = new SvgWriter();
         svg.Open("svg", ("class", "latency-trend"), ("width", SvgWriter.N(width)), ("height", SvgWriter.N(height)),
