@@ -12,31 +12,38 @@ using Spectre.Console;
 namespace Ddia.Verify.Harness.Cli;
 
 /// <summary>
-/// <c>ddia-verify campaign</c>: the default campaign (<see cref="DefaultCampaign"/>; with <c>--validation</c>, the
-/// known results of third-party systems, <see cref="ValidationCampaign"/>), one run after another, then a
-/// table of run, system, configuration, workload, faults, expectation (verdict and the anomalies it must and must not
-/// find), what it got, and report, on the terminal and as Markdown in <c>STORE/campaign.md</c> (README's table); the
-/// campaign index <c>STORE/index.html</c> (these runs, then every run in the store) and <c>STORE/junit.xml</c>. Exit 0
-/// when every run got what it expected, 1 otherwise, 130 when interrupted.
+/// <c>ddia-verify campaign [FILE]</c>: the default campaign (<see cref="DefaultCampaign"/>; with <c>--validation</c>, the
+/// known results of third-party systems, <see cref="ValidationCampaign"/>; with a FILE, its runs, <see cref="CampaignFile"/>),
+/// one run after another, then a table of run, system, configuration, workload, faults, expectation (verdict and the
+/// anomalies it must and must not find), what it got, and report, on the terminal and as Markdown in
+/// <c>STORE/campaign.md</c> (README's table); the campaign's record <c>STORE/campaigns/&lt;stamp&gt;-&lt;name&gt;.json</c>
+/// (<see cref="CampaignRecords"/>: each run's outcome and latency); the campaign index <c>STORE/index.html</c> (these
+/// runs, every recorded campaign and each run's trend across them, then every run in the store) and
+/// <c>STORE/junit.xml</c>. Exit 0 when every run got what it expected, 1 otherwise, 130 when interrupted.
 /// </summary>
 internal static class CampaignCommand
 {
     public static Command Create(TextWriter stdout)
     {
+        var file = new Argument<string?>("file") { Description = "A campaign file (YAML; campaigns/README.md): its entries, expanded over their matrix axes, instead of the default campaign", Arity = ArgumentArity.ZeroOrOne };
         var store = new Option<string>("--store") { Description = "Where runs are kept", DefaultValueFactory = _ => "store" };
-        var seed = new Option<ulong?>("--seed") { Description = "Seed of the first run (the others use the next seeds)" };
+        var seed = new Option<ulong?>("--seed") { Description = "Seed of the first run (the others use the next seeds); overrides a campaign file's seed" };
         var nodeProgram = new Option<string?>("--node-program") { Description = "Path to ddia-node.dll (./ddia-verify sets it)" };
         var only = new Option<string?>("--only") { Description = "Run only the campaign runs of these comma-separated names (or, for a name no run has, those whose name contains it)" };
         var validation = new Option<bool>("--validation") { Description = "Run the validation campaign instead: known results of real third-party systems (etcd) that must be reproduced" };
-        var command = new Command("campaign", "Run the default campaign: every reference system, correct and textbook-broken, under faults; writes STORE/campaign.md, the campaign index STORE/index.html and STORE/junit.xml.")
+        var command = new Command("campaign", "Run a campaign (the default one: every reference system, correct and textbook-broken, under faults; or a campaign FILE); writes STORE/campaign.md, a record under STORE/campaigns/, the campaign index STORE/index.html (with every earlier campaign and each run's trend) and STORE/junit.xml.")
         {
-            store, seed, nodeProgram, only, validation,
+            file, store, seed, nodeProgram, only, validation,
         };
         command.SetAction(parse =>
         {
             var console = Consoles.For(stdout);
-            var first = parse.GetValue(seed) ?? (ulong)Random.Shared.NextInt64();
-            var campaign = parse.GetValue(validation) ? ValidationCampaign.Runs(first) : DefaultCampaign.Runs(first);
+            var path = parse.GetValue(file);
+            if (path is not null && parse.GetValue(validation)) throw new UsageException("--validation: runs the built-in validation campaign; leave it out to run a campaign file");
+            var campaignFile = path is null ? null : CampaignFile.Load(path);
+            var first = parse.GetValue(seed) ?? campaignFile?.Seed ?? (ulong)Random.Shared.NextInt64();
+            var campaign = campaignFile?.Campaign(first) ?? (parse.GetValue(validation) ? ValidationCampaign.Runs(first) : DefaultCampaign.Runs(first));
+            var name = campaignFile?.Name ?? (parse.GetValue(validation) ? "validation" : "default");
             var runs = Selected(campaign, parse.GetValue(only))
                 .Select(r => r with
                 {
@@ -45,18 +52,22 @@ internal static class CampaignCommand
                         Name = r.Name,
                         Store = parse.GetValue(store)!,
                         NodeProgram = parse.GetValue(nodeProgram),
-                        Loopback = TestComposer.NamespacesUnavailable() is not null,
+                        Loopback = r.Options.Loopback || TestComposer.NamespacesUnavailable() is not null,
                     },
                 })
                 .ToList();
             if (runs.Count == 0) throw new UsageException("--only: no campaign run matches");
+            // A file's run that cannot be composed (a workload its system lacks, a missing program) fails now, with its
+            // line, not after the runs before it.
+            if (campaignFile is not null) Compose(campaignFile, runs);
+            console.MarkupLine($"campaign [bold]{Markup.Escape(name)}[/]{(path is null ? "" : $" ({Markup.Escape(path)})")}: {runs.Count} runs, seed [bold]{first}[/]");
 
             var started = DateTimeOffset.UtcNow;
             var rows = new List<(CampaignRun Run, RunOutcome Outcome, string? Mismatch, string Report)>();
             foreach (var run in runs)
             {
                 console.Write(new Rule($"[bold]{Markup.Escape(run.Name)}[/]: expect {Markup.Escape(run.Expectation)}").LeftJustified());
-                console.MarkupLine($"[grey]{Markup.Escape(run.Why)}[/]");
+                if (run.Why.Length > 0) console.MarkupLine($"[grey]{Markup.Escape(run.Why)}[/]");
                 var outcome = RunCommand.Execute(run.Options, console, out var report);
                 rows.Add((run, outcome, run.Mismatch(outcome), report));
                 if (outcome.Status == "interrupted") break;
@@ -70,13 +81,38 @@ internal static class CampaignCommand
             console.MarkupLine($"table as Markdown: [blue]{Markup.Escape(markdown)}[/]");
             var storeRoot = Path.GetFullPath(parse.GetValue(store)!);
             var entries = rows.Select((r, i) => lines[i].Entry(r.Outcome, storeRoot)).ToList();
-            var title = parse.GetValue(validation) ? "ddia-verify campaign --validation" : "ddia-verify campaign";
-            var (index, junit) = CampaignIndex.Write(storeRoot, title, started, entries, RunCatalog.Scan(storeRoot));
-            console.MarkupLine($"campaign index: [blue]{Markup.Escape(index)}[/]   JUnit: [blue]{Markup.Escape(junit)}[/]");
+            var record = new CampaignRecord(name, path, started, first, [.. rows.Select((r, i) =>
+            {
+                var (p50, p99) = CampaignRecords.Latency(Path.GetDirectoryName(Path.GetFullPath(r.Report))!);
+                return CampaignRecordRun.From(entries[i], p50, p99);
+            })]);
+            var recorded = CampaignRecords.Append(storeRoot, record);
+            var campaigns = CampaignRecords.Read(storeRoot, out var skipped);
+            foreach (var bad in skipped) console.MarkupLine($"[yellow]campaign record left out (unreadable):[/] {Markup.Escape(bad)}");
+            var title = path is not null ? $"ddia-verify campaign {path}" : parse.GetValue(validation) ? "ddia-verify campaign --validation" : "ddia-verify campaign";
+            var (index, junit) = CampaignIndex.Write(storeRoot, title, started, entries, RunCatalog.Scan(storeRoot), campaigns);
+            console.MarkupLine($"campaign index: [blue]{Markup.Escape(index)}[/]   JUnit: [blue]{Markup.Escape(junit)}[/]   record: [blue]{Markup.Escape(recorded)}[/]");
             if (rows.Any(r => r.Outcome.Status == "interrupted")) return RunCommand.Interrupted;
             return rows.Count == runs.Count && rows.All(r => r.Mismatch is null) ? 0 : ExitCodes.Invalid;
         });
         return command;
+    }
+
+    /// <summary>Composes every run of a campaign file as <c>run</c> would, so that an option its system rejects is an
+    /// error naming the file and line before anything runs.</summary>
+    private static void Compose(CampaignFile file, IReadOnlyList<CampaignRun> runs)
+    {
+        foreach (var run in runs)
+        {
+            try
+            {
+                TestComposer.Compose(run.Options, out _);
+            }
+            catch (UsageException e)
+            {
+                throw new UsageException($"{file.Where(run.Name)}: run '{run.Name}': {e.Message}");
+            }
+        }
     }
 
     /// <summary>For each comma-separated name of <paramref name="only"/>: the run of that name (2pc-bank alone, not also

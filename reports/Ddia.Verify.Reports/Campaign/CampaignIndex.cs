@@ -21,20 +21,33 @@ public static class CampaignIndex
     /// reader never sees half of one. Returns both paths.
     /// </summary>
     public static (string Index, string JUnit) Write(
-        string storeDirectory, string title, DateTimeOffset started, IReadOnlyList<CampaignEntry> entries, IReadOnlyList<StoredRun> storeRuns)
+        string storeDirectory, string title, DateTimeOffset started, IReadOnlyList<CampaignEntry> entries, IReadOnlyList<StoredRun> storeRuns) =>
+        Write(storeDirectory, title, started, entries, storeRuns, []);
+
+    /// <summary>
+    /// As above, and between this campaign and the store's runs: every recorded campaign in <paramref name="campaigns"/>
+    /// (newest first, "N of M as expected") and each run's trend across them (<see cref="CampaignTrends"/>): its
+    /// outcome per campaign, and its p50 and p99 latency as lines. <paramref name="campaigns"/> holds this campaign's
+    /// record too when it was recorded (<see cref="CampaignRecords"/>).
+    /// </summary>
+    public static (string Index, string JUnit) Write(
+        string storeDirectory, string title, DateTimeOffset started, IReadOnlyList<CampaignEntry> entries, IReadOnlyList<StoredRun> storeRuns,
+        IReadOnlyList<CampaignRecord> campaigns)
     {
         ArgumentNullException.ThrowIfNull(storeDirectory);
         ArgumentNullException.ThrowIfNull(entries);
         ArgumentNullException.ThrowIfNull(storeRuns);
+        ArgumentNullException.ThrowIfNull(campaigns);
         Directory.CreateDirectory(storeDirectory);
         var index = Path.Combine(storeDirectory, IndexFile);
         var junit = Path.Combine(storeDirectory, JUnitFile);
-        Replace(index, Encoding.UTF8.GetBytes(Render(title, started, entries, storeRuns)));
+        Replace(index, Encoding.UTF8.GetBytes(Render(title, started, entries, storeRuns, campaigns)));
         Replace(junit, JUnitReport.Render(started, entries));
         return (index, junit);
     }
 
-    internal static string Render(string title, DateTimeOffset started, IReadOnlyList<CampaignEntry> entries, IReadOnlyList<StoredRun> storeRuns)
+    internal static string Render(
+        string title, DateTimeOffset started, IReadOnlyList<CampaignEntry> entries, IReadOnlyList<StoredRun> storeRuns, IReadOnlyList<CampaignRecord> campaigns)
     {
         var sb = StorePage.Start(title);
         var asExpected = entries.Count(e => e.Mismatch is null);
@@ -67,6 +80,8 @@ public static class CampaignIndex
             }
             sb.Append("</table>\n");
         }
+
+        CampaignTrends.Append(sb, campaigns, [.. entries.Select(e => e.Run)]);
 
         sb.Append("<h2>Every run in the store</h2>\n");
         StorePage.RunsTable(sb, storeRuns, new RunLinks(Files: "", Zip: null));

@@ -11,8 +11,8 @@ namespace Ddia.Verify.Reports.Campaign;
 /// </summary>
 public static class StorePage
 {
-    // The run report's look (ReportPage), plus the row colours of the campaign table.
-    internal const string Style = BaseStyle + "\n" + """
+    // The run report's look (ReportPage), plus the row colours of the campaign table and the trends' dots.
+    internal const string Style = BaseStyle + "\n" + CampaignTrends.Style + "\n" + """
         td { font-family: ui-monospace, monospace; font-size: 0.9em; overflow-wrap: break-word; }
         td.num { white-space: nowrap; }
         td.valid, span.valid { background: #2e7d32; color: #fff; font-weight: bold; }
