@@ -24,8 +24,9 @@ test: build publish-node
 # Raft and its lock service, the transactional store at every isolation level and with every workload, two-phase
 # commit, and single-leader, multi-leader and leaderless replication, each correct or textbook-broken with the
 # anomalies it must (and must never) show. Prints the table and writes it to store/campaign.md. About 10 minutes.
-run: build
-	./ddia-verify campaign
+# ENV=docker runs it in containers, ENV=ssh NODES_FILE=nodes.txt on those hosts (both need the self-contained node).
+run: build $(if $(filter docker ssh,$(ENV)),publish-node)
+	./ddia-verify campaign $(if $(ENV),--env $(ENV)) $(if $(NODES_FILE),--nodes-file $(NODES_FILE))
 
 # README's campaign table is the one `make run` wrote: run the campaign, then put store/campaign.md into README.md.
 readme-table: run

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Xml.Linq;
 using Ddia.Verify.Testing;
 using Xunit.Abstractions;
 
@@ -17,43 +18,29 @@ public sealed class EnvironmentsEndToEndTests(StoreDir store, ITestOutputHelper 
 {
     private const string UploadedPrograms = "/tmp/ddia-verify-ssh/bin";
 
-    private static readonly string[] RaftUnderPartitionsAndPauses =
-    [
-        "run", "--system", "raft", "--workload", "register", "--nemesis", "partition,pause", "--nemesis-interval", "3", "--time-limit", "20",
-    ];
+    private const string Docker = "raft/docker", Ssh = "raft/ssh";
 
     [Fact]
-    public async Task Docker_RaftUnderPartitionsAndPauses_IsLinearizable_AndLeavesNoContainerOrNetwork()
-    {
-        Assert.True(Environment.IsPrivilegedProcess, "the end-to-end tests need root, as CI has");
-        var (exit, log) = await Launcher.RunAsync(TimeSpan.FromMinutes(4),
-            [.. RaftUnderPartitionsAndPauses, "--env", "docker", "--name", "raft-docker", "--store", store.Path, "--seed", "5"]);
-        output.WriteLine(log);
-        Assert.True(exit == 0, $"expected valid (exit 0), got exit {exit}\n{log}");
-        AssertFaultsHit("raft-docker");
-        Assert.Equal("docker", TestOption("raft-docker", "environment"));
-
-        Assert.Empty(Docker("ps", "-aq", "--filter", "label=ddia-verify.session"));
-        Assert.Empty(Docker("network", "ls", "-q", "--filter", "label=ddia-verify.session"));
-        Assert.Empty(MachineState.Leftovers());
-    }
-
-    [Fact]
-    public async Task Ssh_RaftUnderPartitionsAndPauses_IsLinearizable_AndLeavesNoSshdOrNamespace()
+    public async Task EnvironmentsCampaign_RaftUnderPartitionsAndPauses_InDockerAndOverSsh_IsLinearizable_AndLeavesNothing()
     {
         Assert.True(Environment.IsPrivilegedProcess, "the end-to-end tests need root, as CI has");
         await using (var rig = await SshRig.StartAsync(3))
         {
-            var (exit, log) = await Launcher.RunAsync(TimeSpan.FromMinutes(4),
-                [.. RaftUnderPartitionsAndPauses, "--env", "ssh", "--nodes-file", rig.NodesFile, "--ssh-known-hosts", rig.KnownHostsFile,
-                 "--name", "raft-ssh", "--store", store.Path, "--seed", "6"]);
+            var (exit, log) = await Launcher.RunAsync(TimeSpan.FromMinutes(6), "campaign", "campaigns/environments.yaml",
+                "--nodes-file", rig.NodesFile, "--ssh-known-hosts", rig.KnownHostsFile, "--store", store.Path, "--seed", "5");
             output.WriteLine(log);
-            Assert.True(exit == 0, $"expected valid (exit 0), got exit {exit}\n{log}");
-            AssertFaultsHit("raft-ssh");
-            Assert.StartsWith("ssh", TestOption("raft-ssh", "environment"), StringComparison.Ordinal);
+            Assert.True(exit == 0, $"a run did not get what it expects (exit {exit})\n{log}");
         }
-        // The hosts got the self-contained node program (they share this disk, so it shows here), kept for later runs;
-        // the test removes it.
+
+        var suite = XDocument.Load(Path.Combine(store.Path, "junit.xml")).Root!;
+        Assert.Equal(("2", "0", "0"), ((string?)suite.Attribute("tests"), (string?)suite.Attribute("failures"), (string?)suite.Attribute("errors")));
+        Assert.Equal([Docker, Ssh], suite.Elements("testcase").Select(t => (string)t.Attribute("name")!).Order(StringComparer.Ordinal));
+        foreach (var run in new[] { Docker, Ssh }) AssertFaultsHit(run);
+        Assert.Equal("docker", TestOption(Docker, "environment"));
+        Assert.StartsWith("ssh", TestOption(Ssh, "environment"), StringComparison.Ordinal);
+
+        // The hosts got the self-contained node program (they share this disk, so it shows here), kept there for later
+        // runs; the test removes it.
         var uploaded = Directory.GetFiles(UploadedPrograms, "ddia-node", SearchOption.AllDirectories);
         try
         {
@@ -63,7 +50,10 @@ public sealed class EnvironmentsEndToEndTests(StoreDir store, ITestOutputHelper 
         {
             foreach (var file in uploaded) Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
         }
-        Assert.DoesNotContain(Processes(), p => p.Contains("sshd", StringComparison.Ordinal) && p.Contains("ddia-ssh-rig-", StringComparison.Ordinal));
+
+        Assert.Empty(RunTool("docker", "ps", "-aq", "--filter", "label=ddia-verify.session"));
+        Assert.Empty(RunTool("docker", "network", "ls", "-q", "--filter", "label=ddia-verify.session"));
+        Assert.DoesNotContain(RunTool("ps", "-eo", "args"), p => p.Contains("sshd", StringComparison.Ordinal) && p.Contains("ddia-ssh-rig-", StringComparison.Ordinal));
         Assert.Empty(MachineState.Leftovers());
     }
 
@@ -79,7 +69,8 @@ public sealed class EnvironmentsEndToEndTests(StoreDir store, ITestOutputHelper 
         Assert.Contains(nemesis, o => o.GetProperty("f").GetString() == "pause" && o.GetProperty("value").GetProperty("nodes").GetArrayLength() > 0);
     }
 
-    private string RunDirectory(string test) => Directory.GetDirectories(Path.Combine(store.Path, test)).Single();
+    // A run's store folder is its name with '/' (and other unsafe characters) as '_'.
+    private string RunDirectory(string run) => Directory.GetDirectories(Path.Combine(store.Path, run.Replace('/', '_'))).Single();
 
     private string TestOption(string test, string name)
     {
@@ -87,11 +78,7 @@ public sealed class EnvironmentsEndToEndTests(StoreDir store, ITestOutputHelper 
         return json.RootElement.GetProperty("options").GetProperty(name).GetString()!;
     }
 
-    private static string[] Docker(params string[] args) => Run("docker", args);
-
-    private static string[] Processes() => Run("ps", "-eo", "args");
-
-    private static string[] Run(string file, params string[] args)
+    private static string[] RunTool(string file, params string[] args)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) start.ArgumentList.Add(a);

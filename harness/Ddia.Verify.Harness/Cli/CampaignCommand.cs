@@ -30,10 +30,14 @@ internal static class CampaignCommand
         var seed = new Option<ulong?>("--seed") { Description = "Seed of the first run (the others use the next seeds); overrides a campaign file's seed" };
         var nodeProgram = new Option<string?>("--node-program") { Description = "Path to ddia-node.dll (./ddia-verify sets it)" };
         var only = new Option<string?>("--only") { Description = "Run only the campaign runs of these comma-separated names (or, for a name no run has, those whose name contains it)" };
-        var validation = new Option<bool>("--validation") { Description = "Run the validation campaign instead: known results of real third-party systems (etcd) that must be reproduced" };
+        var validation = new Option<bool>("--validation") { Description = "Run the validation campaign instead: known results of real third-party systems (etcd, PostgreSQL) that must be reproduced" };
+        var environment = new Option<string?>("--env") { Description = "Run every run of the campaign there: local, docker or ssh (default: each run's own, local unless a campaign file says otherwise)" };
+        var nodesFile = new Option<string?>("--nodes-file") { Description = "ssh: the hosts of the runs on --env ssh (one 'host port user keyfile' per line)" };
+        var knownHosts = new Option<string?>("--ssh-known-hosts") { Description = "ssh: the known_hosts file host keys are checked against (default ~/.ssh/known_hosts)" };
+        var strictHostKeys = new Option<bool?>("--ssh-strict-host-key-checking") { Description = "ssh: verify host keys (true, the default) or accept any (false)" };
         var command = new Command("campaign", "Run a campaign (the default one: every reference system, correct and textbook-broken, under faults; or a campaign FILE); writes STORE/campaign.md, a record under STORE/campaigns/, the campaign index STORE/index.html (with every earlier campaign and each run's trend) and STORE/junit.xml.")
         {
-            file, store, seed, nodeProgram, only, validation,
+            file, store, seed, nodeProgram, only, validation, environment, nodesFile, knownHosts, strictHostKeys,
         };
         command.SetAction(parse =>
         {
@@ -47,7 +51,7 @@ internal static class CampaignCommand
             var runs = Selected(campaign, parse.GetValue(only))
                 .Select(r => r with
                 {
-                    Options = r.Options with
+                    Options = OnEnvironment(r.Options, parse.GetValue(environment), parse.GetValue(nodesFile), parse.GetValue(knownHosts), parse.GetValue(strictHostKeys)) with
                     {
                         Name = r.Name,
                         Store = parse.GetValue(store)!,
@@ -98,6 +102,21 @@ internal static class CampaignCommand
         return command;
     }
 
+    /// <summary>The run on <paramref name="environment"/> when one is given (<c>make run ENV=docker</c>); the ssh settings
+    /// go to the runs that end up on ssh.</summary>
+    private static RunOptions OnEnvironment(RunOptions options, string? environment, string? nodesFile, string? knownHosts, bool? strictHostKeys)
+    {
+        var placed = environment is null ? options : options with { Environment = environment };
+        return placed.Environment != "ssh"
+            ? placed
+            : placed with
+            {
+                NodesFile = nodesFile ?? placed.NodesFile,
+                SshKnownHosts = knownHosts ?? placed.SshKnownHosts,
+                SshStrictHostKeyChecking = strictHostKeys ?? placed.SshStrictHostKeyChecking,
+            };
+    }
+
     /// <summary>Composes every run of a campaign file as <c>run</c> would, so that an option its system rejects is an
     /// error naming the file and line before anything runs.</summary>
     private static void Compose(CampaignFile file, IReadOnlyList<CampaignRun> runs)
@@ -145,6 +164,8 @@ internal sealed record CampaignLine(
             // A valid result can still report what its system does not promise (stale reads of an eventually consistent set).
             got += found.Validity == Validity.Valid ? $" (reported: {kinds})" : ": " + kinds;
         }
+        // "valid" means little over a handful of transactions: say how many there were where the run asks for many.
+        if (run.MinOk > 0) got += string.Create(CultureInfo.InvariantCulture, $" over {outcome.OkClientOps:N0} ok ops");
         if (outcome.Status != "ok") got += $" ({outcome.Status})";
         var faults = o.Nemesis.IsDefaultOrEmpty ? "none" : string.Join(", ", o.Nemesis);
         if (!o.Partitions.IsDefaultOrEmpty) faults += $" ({string.Join(", ", o.Partitions)} partitions)";
