@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Xml.Linq;
 using Ddia.Verify.Testing;
@@ -51,9 +50,9 @@ public sealed class EnvironmentsEndToEndTests(StoreDir store, ITestOutputHelper 
             foreach (var file in uploaded) Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
         }
 
-        Assert.Empty(RunTool("docker", "ps", "-aq", "--filter", "label=ddia-verify.session"));
-        Assert.Empty(RunTool("docker", "network", "ls", "-q", "--filter", "label=ddia-verify.session"));
-        Assert.DoesNotContain(RunTool("ps", "-eo", "args"), p => p.Contains("sshd", StringComparison.Ordinal) && p.Contains("ddia-ssh-rig-", StringComparison.Ordinal));
+        Assert.Empty(MachineState.Lines("docker", "ps", "-aq", "--filter", "label=ddia-verify.session"));
+        Assert.Empty(MachineState.Lines("docker", "network", "ls", "-q", "--filter", "label=ddia-verify.session"));
+        Assert.DoesNotContain(MachineState.Lines("ps", "-eo", "args"), p => p.Contains("sshd", StringComparison.Ordinal) && p.Contains("ddia-ssh-rig-", StringComparison.Ordinal));
         Assert.Empty(MachineState.Leftovers());
     }
 
@@ -76,16 +75,5 @@ public sealed class EnvironmentsEndToEndTests(StoreDir store, ITestOutputHelper 
     {
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(RunDirectory(test), "test.json")));
         return json.RootElement.GetProperty("options").GetProperty(name).GetString()!;
-    }
-
-    private static string[] RunTool(string file, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)} exited {process.ExitCode}: {process.StandardError.ReadToEnd()}");
-        return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
 }

@@ -48,7 +48,8 @@ internal static class MachineState
         }
     }
 
-    private static string[] Lines(string file, params string[] args)
+    /// <summary>The output lines of a command that must succeed.</summary>
+    public static string[] Lines(string file, params string[] args)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) start.ArgumentList.Add(a);

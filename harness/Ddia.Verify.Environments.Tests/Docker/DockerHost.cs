@@ -7,18 +7,7 @@ internal static class DockerHost
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
-    public static string Docker(params string[] arguments)
-    {
-        var info = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-            info.ArgumentList.Add(argument);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"docker {string.Join(' ', arguments)} exited {process.ExitCode}: {stderr.Result}");
-        return stdout.Result;
-    }
+    public static string Docker(params string[] arguments) => Local.Machine.Run("docker", arguments);
 
     /// <summary>Ids of the containers (running or not) with the label (NAME or NAME=value).</summary>
     public static IReadOnlyList<string> Containers(string label) => Lines(Docker("ps", "-a", "-q", "--filter", "label=" + label));
