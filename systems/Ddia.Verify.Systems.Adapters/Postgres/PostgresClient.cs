@@ -76,6 +76,28 @@ public sealed class PostgresClient : IClient
 
     public async ValueTask<Op> InvokeAsync(TestContext test, Op invocation, CancellationToken cancellation)
     {
+        // Npgsql 10.0.3's cancellation callback can throw (a NullReferenceException) when the server's connection breaks
+        // at the same moment, as under kill -9. Thrown from the harness's op-timeout timer, that would end the process:
+        // the op runs on a token of its own, cancelled where such a throw is caught.
+        using var guarded = new CancellationTokenSource();
+        using var relay = cancellation.UnsafeRegister(static s => CancelQuietly((CancellationTokenSource)s!), guarded);
+        return await InvokeOnceAsync(invocation, guarded.Token).ConfigureAwait(false);
+    }
+
+    private static void CancelQuietly(CancellationTokenSource source)
+    {
+        try
+        {
+            source.Cancel();
+        }
+        catch (AggregateException)
+        {
+            // A callback of the driver's failed; the op still ends (its connection is broken, or the command times out).
+        }
+    }
+
+    private async Task<Op> InvokeOnceAsync(Op invocation, CancellationToken cancellation)
+    {
         if (connection is null)
         {
             var opened = Connect(Server, options);
