@@ -26,10 +26,18 @@ public sealed record SshEnvironmentOptions
     /// name&gt;, so a changed program never replaces one a running node uses, and an unchanged one is not sent again.</summary>
     public string ProgramPath(string localProgram)
     {
-        using var file = File.OpenRead(localProgram);
-        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file))[..16];
+        var info = new FileInfo(localProgram);
+        // The node program is 100 MB and a campaign asks for its path several times per run (composing, opening):
+        // hash each version of the file once.
+        var hash = ContentHashes.GetOrAdd((info.FullName, info.Length, info.LastWriteTimeUtc), static key =>
+        {
+            using var file = File.OpenRead(key.Path);
+            return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file))[..16];
+        });
         return $"{RemoteRoot.TrimEnd('/')}/bin/{hash}/{Path.GetFileName(localProgram)}";
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Path, long Length, DateTime Written), string> ContentHashes = new();
 
     /// <summary>One connection attempt (TCP, key exchange, authentication). The default value is 10 seconds.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
