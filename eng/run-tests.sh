@@ -7,5 +7,6 @@ config=${1:-Release}
 log=.test-output.log
 : > "$log"
 dotnet test Ddia.Verify.sln -c "$config" --no-build --nologo --filter "Category!=EndToEnd" 2>&1 | tee -a "$log"
-dotnet test harness/Ddia.Verify.EndToEnd.Tests -c "$config" --no-build --nologo 2>&1 | tee -a "$log"
+# Each end-to-end test with its duration (they are what makes the suite long).
+dotnet test harness/Ddia.Verify.EndToEnd.Tests -c "$config" --no-build --nologo --logger "console;verbosity=normal" 2>&1 | tee -a "$log"
 exec eng/test-summary.sh "$log"

@@ -27,3 +27,8 @@ internal static class DockerHost
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }
+
+/// <summary>The Docker tests run one class at a time: opening a session sweeps dead owners' leftovers, so a session opened
+/// beside the sweep test would remove the leftovers it is still making.</summary>
+[CollectionDefinition(nameof(DockerCollection))]
+public sealed class DockerCollection;

@@ -8,6 +8,7 @@ namespace Ddia.Verify.Environments.Tests.Docker;
 /// <summary>A real dockerd (apt-get install docker.io; dockerd &amp;): containers, exec, a daemon (etcd) reached from the host,
 /// signals, iptables inside a node, file copies, teardown.</summary>
 [Trait("Category", "Process")]
+[Collection(nameof(DockerCollection))]
 public sealed class DockerSessionTests
 {
     private static readonly CancellationToken None = CancellationToken.None;

@@ -4,6 +4,7 @@ using Ddia.Verify.Environments.Docker;
 namespace Ddia.Verify.Environments.Tests.Docker;
 
 [Trait("Category", "Process")]
+[Collection(nameof(DockerCollection))]
 public sealed class DockerSweepTests
 {
     private static readonly CancellationToken None = CancellationToken.None;
@@ -21,7 +22,7 @@ public sealed class DockerSweepTests
         Directory.CreateDirectory(deadDirectory);
         await File.WriteAllTextAsync(Path.Combine(deadDirectory, "node.log"), "left behind\n");
         // A live harness's session (this process's owner label, another session name): not to be touched.
-        var live = Leftover(image, DockerOwner.Current.ToString(), $"ddv-live-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        var live = Leftover(image, HarnessProcess.Current.ToString(), $"ddv-live-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
             Assert.Single(DockerHost.Containers($"ddia-verify.session={dead}"));

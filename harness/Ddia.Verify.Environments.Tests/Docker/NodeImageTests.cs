@@ -4,6 +4,7 @@ using Ddia.Verify.Environments.Docker;
 namespace Ddia.Verify.Environments.Tests.Docker;
 
 [Trait("Category", "Process")]
+[Collection(nameof(DockerCollection))]
 public sealed class NodeImageTests
 {
     private static readonly CancellationToken None = CancellationToken.None;
@@ -45,5 +46,30 @@ public sealed class NodeImageTests
                 DockerHost.Docker("rmi", tag);
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task Image_KnowsRootAndTheUsersAskedFor_WithTheirHostIds()
+    {
+        // Debian's postgresql package makes the postgres user (.ci/run installs it); daemon is on every Debian host.
+        var environment = new DockerEnvironment(new DockerEnvironmentOptions { Programs = ["/usr/bin/id"], Users = ["postgres"], Firewall = false });
+        var tag = await environment.EnsureImageAsync(None);
+        try
+        {
+            await using var session = await environment.OpenAsync("docker-users-test", 1, None);
+            var n1 = session.Nodes[0];
+            foreach (var flag in (string[])["-u", "-g", "-gn"])
+                Assert.Equal(Local.Machine.Run("id", flag, "postgres").Trim(), (await session.Remote.RunAsync(n1, ["id", flag, "postgres"], None)).Trim());
+            Assert.Equal("root", (await session.Remote.RunAsync(n1, ["id", "-un"], None)).Trim());
+            Assert.Equal(1, (await session.Remote.ExecAsync(n1, ["id", "daemon"], None)).ExitCode);   // not asked for
+        }
+        finally
+        {
+            DockerHost.Docker("rmi", tag);
+        }
+
+        var unknown = new DockerEnvironment(new DockerEnvironmentOptions { Programs = ["/usr/bin/id"], Users = ["ddv-no-such-user"], Firewall = false });
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => unknown.EnsureImageAsync(None));
+        Assert.Contains("'ddv-no-such-user'", error.Message, StringComparison.Ordinal);
     }
 }

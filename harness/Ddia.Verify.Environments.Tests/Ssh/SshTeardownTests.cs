@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Ddia.Verify.Abstractions;
+using Ddia.Verify.Environments.Local;
 using Ddia.Verify.Environments.Ssh;
 using Ddia.Verify.Environments.Tests.Local;
 using Xunit.Abstractions;
@@ -68,5 +69,50 @@ public sealed class SshTeardownTests(ITestOutputHelper output)
         Assert.Empty(rig.Local.TeardownErrors);
         Machine.AssertSlotGone(slot);
         Assert.False(Directory.Exists(rig.Directory));
+    }
+
+    [Fact]
+    public async Task Open_SweepsWhatAKilledHarnessOfThisMachineLeft_ButNothingOfALiveOne()
+    {
+        await using var rig = await SshRig.StartAsync(2);
+        // The owner of a killed harness's session: a process of this machine that ran and is gone.
+        using (var finished = Process.Start("sleep", "0.2"))
+        {
+            var owner = new HarnessProcess(finished.Id, Procfs.StartTime(finished.Id) ?? throw new InvalidOperationException("sleep ended too soon"));
+            await finished.WaitForExitAsync();
+            // Opened first: opening sweeps the dead owner's sessions.
+            var live = (SshSession)await new SshEnvironment(rig.Options).OpenAsync("live-harness", 2, None);
+            var killed = (SshSession)await new SshEnvironment(rig.Options with { Owner = owner }).OpenAsync("killed-harness", 2, None);
+            try
+            {
+                var left = await killed.StartDaemonAsync(killed.Nodes[0], Sleeper(killed, killed.Nodes[0]), None);
+                var kept = await live.StartDaemonAsync(live.Nodes[0], Sleeper(live, live.Nodes[0]), None);
+                // A partition the killed harness never healed.
+                await killed.RunAsync(killed.Nodes[1], ["iptables", "-w", "-A", "INPUT", "-s", killed.Nodes[0].Address, "-m", "comment", "--comment", "ddia-verify-partition", "-j", "DROP"], None);
+
+                // The killed session is never disposed before the next opens, as after kill -9 of its harness.
+                var next = (SshSession)await new SshEnvironment(rig.Options).OpenAsync("next", 2, None);
+                await next.DisposeAsync();
+
+                Assert.Equal([killed.Id], next.Swept);
+                Assert.Null(Machine.State(left));
+                Assert.False(Directory.Exists(killed.SessionDirectory));
+                Assert.DoesNotContain("ddia-verify-partition", await rig.Local.RunAsync(rig.Local.Nodes[1], ["iptables", "-w", "-S", "INPUT"], None));
+                // A live harness's session is left alone.
+                Assert.NotNull(Machine.State(kept));
+                Assert.True(Directory.Exists(live.SessionDirectory));
+            }
+            finally
+            {
+                await live.DisposeAsync();
+                await killed.DisposeAsync();
+            }
+        }
+    }
+
+    private static Daemon Sleeper(SshSession session, Node node)
+    {
+        var directory = session.NodeDirectory(node);
+        return new Daemon("/bin/sh", ["-c", "exec sleep 1000"], directory, directory + "/d.log", directory + "/d.pid");
     }
 }

@@ -72,14 +72,14 @@ public sealed class DockerEnvironment(DockerEnvironmentOptions? options = null) 
 
     private static async Task<int> SweepAsync(DockerControl control, DockerEnvironmentOptions options, CancellationToken cancellation)
     {
-        var ours = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [DockerOwner.OwnerLabel] = true } };
+        var ours = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [DockerLabels.Owner] = true } };
         var sessions = new HashSet<string>(StringComparer.Ordinal);
 
         var containers = await control.RunAsync(async c => await control.Client.Containers.ListContainersAsync(
             new ContainersListParameters { All = true, Filters = ours }, c).ConfigureAwait(false), cancellation).ConfigureAwait(false);
         var dead = containers.Where(x => IsDead(x.Labels)).ToList();
         await Task.WhenAll(dead.Select(x => BestEffort(() => DockerSession.RemoveContainerAsync(control, x.ID, cancellation)))).ConfigureAwait(false);
-        sessions.UnionWith(dead.Select(x => x.Labels[DockerOwner.SessionLabel]));
+        sessions.UnionWith(dead.Select(x => x.Labels[DockerLabels.Session]));
 
         var networks = await control.RunAsync(async c => await control.Client.Networks.ListNetworksAsync(
             new NetworksListParameters { Filters = ours }, c).ConfigureAwait(false), cancellation).ConfigureAwait(false);
@@ -89,7 +89,7 @@ public sealed class DockerEnvironment(DockerEnvironmentOptions? options = null) 
 
         if (Directory.Exists(options.WorkRoot))
             foreach (var directory in Directory.EnumerateDirectories(options.WorkRoot, "ddv-*"))
-                if (DockerOwner.Parse(Path.GetFileName(directory)) is { IsAlive: false }
+                if (HarnessProcess.Parse(Path.GetFileName(directory)) is { IsAlive: false }
                     && await BestEffort(() => Task.Run(() => Directory.Delete(directory, recursive: true), cancellation)).ConfigureAwait(false))
                     sessions.Add(Path.GetFileName(directory));
         return sessions.Count;
@@ -111,6 +111,6 @@ public sealed class DockerEnvironment(DockerEnvironmentOptions? options = null) 
     }
 
     private static bool IsDead(IDictionary<string, string>? labels) =>
-        labels is not null && labels.TryGetValue(DockerOwner.OwnerLabel, out var owner) && labels.ContainsKey(DockerOwner.SessionLabel)
-        && DockerOwner.Parse(owner) is { IsAlive: false };
+        labels is not null && labels.TryGetValue(DockerLabels.Owner, out var owner) && labels.ContainsKey(DockerLabels.Session)
+        && HarnessProcess.Parse(owner) is { IsAlive: false };
 }

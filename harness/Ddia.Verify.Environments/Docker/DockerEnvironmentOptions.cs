@@ -11,6 +11,13 @@ public sealed record DockerEnvironmentOptions
     /// </summary>
     public IReadOnlyList<string> Programs { get; init; } = [];
 
+    /// <summary>
+    /// Users of this host the image knows besides root: their /etc/passwd lines and their primary groups' /etc/group lines
+    /// are copied into the image's, for daemons that refuse to run as root (PostgreSQL runs as postgres, by uid and gid as
+    /// on this host, so bind-mounted files keep their owners). The default value is none.
+    /// </summary>
+    public IReadOnlyList<string> Users { get; init; } = [];
+
     /// <summary>The Docker engine's API endpoint. The default value is unix:///var/run/docker.sock.</summary>
     public Uri Endpoint { get; init; } = new("unix:///var/run/docker.sock");
 

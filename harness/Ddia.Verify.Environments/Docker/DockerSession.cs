@@ -34,14 +34,14 @@ public sealed partial class DockerSession : EnvironmentSession
         this.control = control;
         this.options = options;
         this.image = image;
-        var owner = DockerOwner.Current;
+        var owner = HarnessProcess.Current;
         Name = string.Create(CultureInfo.InvariantCulture, $"{owner.Prefix}-{Interlocked.Increment(ref sessions)}");
         WorkDirectory = Path.Combine(options.WorkRoot, Name);
         labels = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            [DockerOwner.OwnerLabel] = owner.ToString(),
-            [DockerOwner.SessionLabel] = Name,
-            [DockerOwner.TestLabel] = testName,
+            [DockerLabels.Owner] = owner.ToString(),
+            [DockerLabels.Session] = Name,
+            [DockerLabels.Test] = testName,
         };
         teardown = new Lazy<Task>(TearDownAsync);
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
@@ -183,7 +183,7 @@ public sealed partial class DockerSession : EnvironmentSession
             // By label, not by the ids we hold: a create whose answer was lost, or a set-up cut short, leaves containers too.
             var mine = new Dictionary<string, IDictionary<string, bool>>
             {
-                ["label"] = new Dictionary<string, bool> { [$"{DockerOwner.SessionLabel}={Name}"] = true },
+                ["label"] = new Dictionary<string, bool> { [$"{DockerLabels.Session}={Name}"] = true },
             };
             var listed = await control.RunAsync(async c => await control.Client.Containers.ListContainersAsync(
                 new ContainersListParameters { All = true, Filters = mine }, c).ConfigureAwait(false), cancellation).ConfigureAwait(false);

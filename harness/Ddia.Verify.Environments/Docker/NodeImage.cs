@@ -10,7 +10,8 @@ namespace Ddia.Verify.Environments.Docker;
 
 /// <summary>
 /// The node image: a root filesystem made of host files (the programs asked for, the tools every node needs, and each
-/// library ldd lists for them), every file at its host path, imported into the engine (no registry, no base image) and
+/// library ldd lists for them), every file at its host path, and /etc/passwd and /etc/group naming root and the users
+/// asked for, imported into the engine (no registry, no base image) and
 /// tagged by a hash of its contents, so an unchanged set of files is imported once.
 /// </summary>
 internal static class NodeImage
@@ -121,7 +122,26 @@ internal static class NodeImage
             tree.Add(path);
         }
         tree.AddLibraries(options.WorkRoot);
+        var (passwd, group) = Accounts(options.Users, File.ReadAllLines("/etc/passwd"), File.ReadAllLines("/etc/group"));
+        tree.AddContent("/etc/passwd", passwd);
+        tree.AddContent("/etc/group", group);
         return tree.Entries;
+    }
+
+    /// <summary>The image's /etc/passwd and /etc/group: the host's lines for root and for each user (its primary group in
+    /// /etc/group), in the host's order.</summary>
+    /// <exception cref="ArgumentException">a user is not in the host's /etc/passwd.</exception>
+    internal static (string Passwd, string Group) Accounts(IReadOnlyList<string> users, string[] hostPasswd, string[] hostGroup)
+    {
+        static string[] Fields(string line) => line.Split(':');
+        var wanted = new HashSet<string>(["root", .. users], StringComparer.Ordinal);
+        var passwd = hostPasswd.Where(l => wanted.Contains(Fields(l)[0])).ToList();
+        if (users.FirstOrDefault(u => !passwd.Any(l => Fields(l)[0] == u)) is { } missing)
+            throw new ArgumentException($"user '{missing}' is to be in the Docker node image but is not in this host's /etc/passwd");
+        // passwd's fourth field is the primary group's gid, group's third field a group's gid.
+        var gids = passwd.Select(l => Fields(l)).Where(f => f.Length > 3).Select(f => f[3]).ToHashSet(StringComparer.Ordinal);
+        var group = hostGroup.Where(l => Fields(l) is { Length: > 2 } f && gids.Contains(f[2]));
+        return (string.Join('\n', passwd) + "\n", string.Join('\n', group) + "\n");
     }
 
     /// <summary>The host's iptables is there to be included (else the firewall is unavailable).</summary>
@@ -132,8 +152,13 @@ internal static class NodeImage
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var (path, entry) in tree)
         {
-            var content = entry.Kind == EntryKind.File ? FileHash(entry.Source!) : entry.Target ?? "";
-            var mode = entry.Kind == EntryKind.File && !OperatingSystem.IsWindows() ? ((int)File.GetUnixFileMode(entry.Source!)).ToString(CultureInfo.InvariantCulture) : "";
+            var content = entry switch
+            {
+                { Content: { } bytes } => Convert.ToHexStringLower(SHA256.HashData(bytes)),
+                { Kind: EntryKind.File } => FileHash(entry.Source!),
+                _ => entry.Target ?? "",
+            };
+            var mode = entry is { Kind: EntryKind.File, Source: { } source } && !OperatingSystem.IsWindows() ? ((int)File.GetUnixFileMode(source)).ToString(CultureInfo.InvariantCulture) : "";
             hash.AppendData(Encoding.UTF8.GetBytes($"{path}\0{entry.Kind}\0{content}\0{mode}\n"));
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
@@ -168,6 +193,11 @@ internal static class NodeImage
                     await writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.SymbolicLink, name) { LinkName = entry.Target! }, cancellation)
                         .ConfigureAwait(false);
                     break;
+                case EntryKind.File when entry.Content is { } content:
+                    await writer.WriteEntryAsync(
+                        new PaxTarEntry(TarEntryType.RegularFile, name) { Mode = (UnixFileMode)0b110_100_100, DataStream = new MemoryStream(content) },
+                        cancellation).ConfigureAwait(false);
+                    break;
                 default:
                     await writer.WriteEntryAsync(entry.Source!, name, cancellation).ConfigureAwait(false);
                     break;
@@ -179,7 +209,8 @@ internal static class NodeImage
 
     /// <param name="Source">A file's host path.</param>
     /// <param name="Target">A link's target, as written on the host.</param>
-    internal sealed record TreeEntry(EntryKind Kind, string? Source = null, string? Target = null);
+    /// <param name="Content">A file made for the image (no host path): its bytes.</param>
+    internal sealed record TreeEntry(EntryKind Kind, string? Source = null, string? Target = null, byte[]? Content = null);
 
     /// <summary>Host paths resolved component by component, so that every symbolic link on the way (/bin → usr/bin,
     /// /bin/sh → dash, /usr/sbin/iptables → /etc/alternatives/…) is in the image as a link, with its target.</summary>
@@ -191,6 +222,9 @@ internal static class NodeImage
         public SortedDictionary<string, TreeEntry> Entries { get; } = new(StringComparer.Ordinal);
 
         public void AddDirectory(string path) => Entries.TryAdd(path, new TreeEntry(EntryKind.Directory));
+
+        /// <summary>A file made for the image, in place of any host file at that path.</summary>
+        public void AddContent(string path, string text) => Entries[path] = new TreeEntry(EntryKind.File, Content: Encoding.UTF8.GetBytes(text));
 
         public void Add(string path, int links = 0)
         {

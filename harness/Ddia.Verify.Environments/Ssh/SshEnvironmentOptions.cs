@@ -51,6 +51,11 @@ public sealed record SshEnvironmentOptions
     /// <summary>Keepalives notice a dead connection between commands. The default value is 15 seconds.</summary>
     public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>The harness process that owns the sessions opened with these options (written into each session directory,
+    /// so a later harness of this machine sweeps the sessions whose owner is gone). This process; tests name a finished
+    /// one to leave sessions as a killed harness does.</summary>
+    internal HarnessProcess Owner { get; init; } = HarnessProcess.Current;
+
     /// <summary>Leave the session directories on the hosts at dispose (for debugging). The default value is false.</summary>
     public bool KeepRemoteDirectories { get; init; }
 

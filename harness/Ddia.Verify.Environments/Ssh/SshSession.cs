@@ -8,7 +8,8 @@ namespace Ddia.Verify.Environments.Ssh;
 /// <summary>
 /// One open SSH environment: a connection per node and a session directory on every host. Disposing kills the
 /// daemons it started (found by a marker in their environment), deletes leftover firewall rules of ours, removes the
-/// session directory and closes the connections.
+/// session directory and closes the connections. Opening first sweeps what sessions of killed harnesses of this machine
+/// left on the hosts (see SshSession.Sweep.cs).
 /// </summary>
 public sealed partial class SshSession : EnvironmentSession
 {
@@ -33,7 +34,7 @@ public sealed partial class SshSession : EnvironmentSession
         Id = $"{Sanitize(testName)}-{stamp}";
         SessionDirectory = $"{options.RemoteRoot.TrimEnd('/')}/{Id}";
         // Every daemon carries this in its environment, so teardown finds it and its children, and nothing else.
-        Marker = $"DDIA_VERIFY_SSH_SESSION={Id}";
+        Marker = MarkerOf(Id);
         Nodes = [.. connections.Select((c, i) => new Node(NodeName(i + 1), c.Host.Host))];
         for (var i = 1; i <= connections.Length; i++)
             indexByName[NodeName(i)] = i - 1;
@@ -83,6 +84,7 @@ public sealed partial class SshSession : EnvironmentSession
         {
             await Task.WhenAll(session.connections.Select(c => c.ConnectAsync(cancellation))).ConfigureAwait(false);
             await Task.WhenAll(session.Nodes.Select(n => session.PrepareAsync(n, cancellation))).ConfigureAwait(false);
+            await Task.WhenAll(session.Nodes.Select(n => session.SweepAsync(n, cancellation))).ConfigureAwait(false);
             var programs = options.Programs.Select(p => (Local: p, Remote: options.ProgramPath(p))).ToList();
             await Task.WhenAll(session.Nodes.Select(n => session.InstallAsync(n, programs, cancellation))).ConfigureAwait(false);
             session.DescribeLimitations();
@@ -122,12 +124,14 @@ public sealed partial class SshSession : EnvironmentSession
         }
     }
 
-    // Creates the node directory and finds out whether iptables can be run: as root, through `sudo -n`, or not at all.
+    // Creates the node directory, writes the session's owner beside it, and finds out whether iptables can be run: as
+    // root, through `sudo -n`, or not at all.
     private async Task PrepareAsync(Node node, CancellationToken cancellation)
     {
         var i = IndexOf(node);
         var directory = ShellQuote.Quote(NodeDirectory(node));
-        var script = $"mkdir -p {directory} || exit 1; " +
+        var owner = ShellQuote.Quote($"{SessionDirectory}/{OwnerFile}");
+        var script = $"mkdir -p {directory} && printf '%s\\n' {ShellQuote.Quote(OwnerLine)} > {owner} || exit 1; " +
             "if [ \"$(id -u)\" = 0 ]; then iptables -w -S INPUT >/dev/null 2>&1 && echo root || echo none; " +
             "elif sudo -n iptables -w -S INPUT >/dev/null 2>&1; then echo sudo; else echo none; fi";
         var result = await connections[i].RunAsync(script, cancellation).ConfigureAwait(false);
@@ -167,7 +171,7 @@ public sealed partial class SshSession : EnvironmentSession
         var connection = connections[IndexOf(node)];
         if (!connection.EverConnected)
             return;
-        await Step(node, "kill daemons", () => KillDaemonsAsync(connection, cancellation)).ConfigureAwait(false);
+        await Step(node, "kill daemons", () => KillDaemonsAsync(connection, Marker, cancellation)).ConfigureAwait(false);
         if (firewall[IndexOf(node)] != FirewallAccess.None)
             await Step(node, "delete firewall rules", () => DeleteRulesAsync(node, cancellation)).ConfigureAwait(false);
         if (!options.KeepRemoteDirectories)
@@ -193,12 +197,12 @@ public sealed partial class SshSession : EnvironmentSession
     }
 
     /// <summary>
-    /// SIGKILLs every process carrying our marker (daemons and whatever they started: they inherit the environment) and
-    /// waits, bounded, until none is left. Zombies have an empty environ, so they count as gone.
+    /// SIGKILLs every process carrying a session's marker (daemons and whatever they started: they inherit the
+    /// environment) and waits, bounded, until none is left. Zombies have an empty environ, so they count as gone.
     /// </summary>
-    private async Task KillDaemonsAsync(SshConnection connection, CancellationToken cancellation)
+    private static async Task KillDaemonsAsync(SshConnection connection, string marker, CancellationToken cancellation)
     {
-        var script = $"m={ShellQuote.Quote(Marker)}; n=0; " +
+        var script = $"m={ShellQuote.Quote(marker)}; n=0; " +
             "while :; do " +
             "p=$(grep -lzxF -e \"$m\" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3); " +
             "[ -z \"$p\" ] && exit 0; " +

@@ -30,6 +30,7 @@ public class CampaignFileNightlyTests
             Assert.True(error is null, $"{file.Where(run.Name)}: {run.Name}: {error?.Message}");
         }
         Assert.Contains(file.Runs, r => r.Options is { Environment: "docker", System: "raft" });
+        Assert.Contains(file.Runs, r => r.Options is { Environment: "docker", System: "postgres" });
     }
 
     /// <summary>The node program composing asks for: the framework-dependent dll on the local machine, a self-contained

@@ -45,6 +45,8 @@ public static class TestComposer
     /// <summary>Where Debian's postgresql-15 puts the server's programs.</summary>
     public const string PostgresBin = "/usr/lib/postgresql/15/bin";
 
+    private static PostgresDbOptions PostgresOptions => new() { BinDirectory = PostgresBin };
+
     /// <summary>The reference node's HTTP port, where clients and the clock nemesis talk to it.</summary>
     private const int HttpPort = 8080;
 
@@ -172,12 +174,16 @@ public static class TestComposer
         {
             case "docker":
             {
-                if (options.System == "postgres") throw new UsageException("--env docker: postgres runs with --env local or ssh (its image is not built yet)");
-                var program = usesNodeProgram ? NodeExecutable(options) : EtcdProgram;
                 // The image holds each program at its path on this machine: the command lines stay the same.
-                var docker = new DockerEnvironment(new DockerEnvironmentOptions { Programs = [program] });
-                return new Placement(docker, RemoteCapabilities.Exec | RemoteCapabilities.Signals | RemoteCapabilities.Firewall,
-                    usesNodeProgram ? program : null, "docker");
+                var program = usesNodeProgram ? NodeExecutable(options) : null;
+                var postgres = PostgresOptions;
+                var docker = new DockerEnvironment(options.System switch
+                {
+                    "postgres" => new DockerEnvironmentOptions { Programs = postgres.NodeFiles(), Users = [postgres.RunAs] },
+                    "etcd" => new DockerEnvironmentOptions { Programs = [EtcdProgram] },
+                    _ => new DockerEnvironmentOptions { Programs = [program!] },
+                });
+                return new Placement(docker, RemoteCapabilities.Exec | RemoteCapabilities.Signals | RemoteCapabilities.Firewall, program, "docker");
             }
             case "ssh":
             {
@@ -257,7 +263,7 @@ public static class TestComposer
         string[] levels = ["read-committed", "repeatable-read", "serializable"];
         var isolation = options.IsolationLevel;
         if (!levels.Contains(isolation)) throw new UsageException($"--isolation: postgres runs at {string.Join(", ", levels)}; got '{isolation}'");
-        var db = new PostgresDb(new PostgresDbOptions { BinDirectory = PostgresBin });
+        var db = new PostgresDb(PostgresOptions);
         var client = db.Options.ClientOptions with { Isolation = isolation, Workload = options.Workload };
         return TransactionalWorkload(options, "postgres", db, client.ForBank, client.ForOnCall, c => new PostgresClient(c), client);
     }

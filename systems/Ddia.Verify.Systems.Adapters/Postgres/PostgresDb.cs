@@ -207,6 +207,8 @@ public sealed class PostgresDb : IDb, IKillable, IPausable, IPrimaryAware, IHasL
             "deadlock_timeout=" + Str((int)options.DeadlockTimeout.TotalMilliseconds) + "ms",
             // Small: a test's tables are tiny, and CI machines run several servers.
             "shared_buffers=32MB",
+            // The JIT's module is not in container images (PostgresDbOptions.NodeFiles); a test's queries are tiny anyway.
+            "jit=off",
         ];
         string[] command = [.. prefix, Bin("postgres"), "-D", DataDirectory(test, node), .. settings.SelectMany(s => new[] { "-c", s })];
         return new Daemon(command[0], command[1..], dir, LogFile(test, node), Join(dir, PidName));

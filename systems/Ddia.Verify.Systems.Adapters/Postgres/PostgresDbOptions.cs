@@ -39,6 +39,28 @@ public sealed record PostgresDbOptions
     /// <summary>The client options matching this server (port, database), for <see cref="PostgresClient"/>.</summary>
     public PostgresClientOptions ClientOptions => new() { Port = Port, Database = Database };
 
+    /// <summary>
+    /// The files of this machine a node needs to run the server when it has no PostgreSQL of its own (a container made
+    /// from host files): the programs, their modules (but the JIT's, which would bring LLVM; the server runs with
+    /// jit=off), the share directory initdb reads (Debian's layout: <c>/usr/lib/postgresql/V/bin</c> beside
+    /// <c>/usr/share/postgresql/V</c>), the time zone data the server is built to read, and the commands this adapter
+    /// runs on the node. The node also needs the user <see cref="RunAs"/>.
+    /// </summary>
+    public IReadOnlyList<string> NodeFiles()
+    {
+        var installation = Path.GetDirectoryName(BinDirectory.TrimEnd('/'))!;
+        var modules = Path.Combine(installation, "lib");
+        var share = Path.Combine("/usr/share/postgresql", Path.GetFileName(installation));
+        return
+        [
+            BinDirectory,
+            .. Directory.Exists(modules) ? Directory.GetFiles(modules, "*.so").Where(m => !Path.GetFileName(m).StartsWith("llvmjit", StringComparison.Ordinal)).Order(StringComparer.Ordinal) : Enumerable.Empty<string>(),
+            share,
+            "/usr/share/zoneinfo",
+            "/usr/bin/id", "/usr/bin/chown", "/usr/bin/setpriv", "/usr/bin/pgrep",
+        ];
+    }
+
     internal void Validate()
     {
         Validator.ValidateObject(this, new ValidationContext(this), validateAllProperties: true);
