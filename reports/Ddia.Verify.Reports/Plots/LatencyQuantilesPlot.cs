@@ -5,8 +5,9 @@ namespace Ddia.Verify.Reports.Plots;
 
 /// <summary>
 /// Latency quantiles over time (Jepsen's latency-quantiles graph): for each time bucket of invocations, the median,
-/// 95th and 99th percentile and maximum latency of the ok ops of each f. One colour per quantile, one line pattern
-/// per f; a bucket without ok ops of that f breaks the line.
+/// 95th and 99th percentile and maximum latency of the ok ops of each f. One colour per quantile and, when there are
+/// several fs, one marker shape per f (not dash patterns: Skia's SVG canvas draws no dashes, so the SVG would lose them);
+/// a bucket without ok ops of that f breaks the line.
 /// </summary>
 internal static class LatencyQuantilesPlot
 {
@@ -15,7 +16,7 @@ internal static class LatencyQuantilesPlot
         (0.5, "p50", "#1f77b4"), (0.95, "p95", "#ff7f0e"), (0.99, "p99", "#d62728"), (1.0, "max", "#555555"),
     ];
 
-    private static readonly LinePattern[] Patterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
+    private static readonly MarkerShape[] Shapes = [MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledTriangleUp, MarkerShape.FilledDiamond];
 
     public static Plot Build(OpTimings timings)
     {
@@ -43,9 +44,10 @@ internal static class LatencyQuantilesPlot
                         run.Select(b => (b + 0.5) * bucket).ToArray(),
                         run.Select(b => axis.Y(OpCounts.Quantile(latencies[b]!, q)!.Value)).ToArray(),
                         Color.FromHex(hex));
-                    line.LinePattern = Patterns[fi % Patterns.Length];
                     line.LineWidth = 2;
-                    line.MarkerSize = run.Count == 1 ? 5 : 0;   // a lone bucket would draw nothing as a line
+                    line.MarkerShape = Shapes[fi % Shapes.Length];
+                    // A lone bucket would draw nothing as a line.
+                    line.MarkerSize = fs.Count > 1 ? 6 : run.Count == 1 ? 5 : 0;
                     if (!labelled) line.LegendText = fs.Count == 1 ? name : $"{fs[fi]} {name}";
                     labelled = true;
                 }
