@@ -61,4 +61,20 @@ public sealed class ComposePostgresTests
 
         Assert.StartsWith(named, e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void PgWritesUpsert_ReachesTheClient_TheConfiguration_AndTheCommandLine_AnythingElseIsAUsageError()
+    {
+        var spec = TestComposer.Compose(new RunOptions { System = "postgres", Workload = "list-append", PgWrites = "upsert" }, out _);
+
+        Assert.True(Assert.IsType<PostgresClient>(spec.Client).Options.Upserts);
+        Assert.Equal("serializable, upserts", spec.Options["configuration"]);
+        Assert.Contains("--pg-writes upsert", spec.CommandLine, StringComparison.Ordinal);
+        var plain = TestComposer.Compose(new RunOptions { System = "postgres", Workload = "list-append" }, out _);
+        Assert.False(((PostgresClient)plain.Client).Options.Upserts);
+        Assert.DoesNotContain("--pg-writes", plain.CommandLine, StringComparison.Ordinal);
+
+        var e = Assert.Throws<UsageException>(() => TestComposer.Compose(new RunOptions { System = "postgres", Workload = "list-append", PgWrites = "merge" }, out _));
+        Assert.StartsWith("--pg-writes", e.Message, StringComparison.Ordinal);
+    }
 }

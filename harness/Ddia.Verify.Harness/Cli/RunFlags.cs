@@ -25,6 +25,7 @@ internal sealed class RunFlags
     private readonly Option<string?> partitions = new("--partitions") { Description = "Partition shapes, comma-separated: one, halves, majorities-ring, bridge, primaries (default: all)" };
     private readonly Option<string?> models = new("--consistency-models") { Description = "txn list-append, rw-register: models the history must satisfy, comma-separated (default strict-serializable)" };
     private readonly Option<string> etcdReads = new("--etcd-reads") { Description = "etcd: linearizable (the default) or serializable (each member answers from its own state, possibly stale)", DefaultValueFactory = _ => "linearizable" };
+    private readonly Option<string> pgWrites = new("--pg-writes") { Description = "postgres list-append, rw-register: how a write reaches its key's row: update-insert (UPDATE, then INSERT for a new key; the default) or upsert (INSERT ... ON CONFLICT DO UPDATE, with which PostgreSQL 15 SERIALIZABLE let a G2-item commit here)", DefaultValueFactory = _ => "update-insert" };
     private readonly Option<string> readMode = new("--read-mode") { Description = "Raft reads: log, index (ReadIndex) or lease (leader lease; unsafe under clock skew)", DefaultValueFactory = _ => "log" };
     private readonly Option<string> fencing = new("--fencing") { Description = "Lock service storage fencing tokens: on or off", DefaultValueFactory = _ => "on" };
     private readonly Option<string> workload = new("--workload") { Description = "raft: register (read/write/cas on independent keys) or lock (acquire, fenced write, release); etcd: register or lock-set (adds to a set under etcd's lock); txn, 2pc, postgres: list-append, rw-register, bank or on-call; leader, multi-leader, leaderless: register, set or counter", DefaultValueFactory = _ => "register" };
@@ -50,7 +51,7 @@ internal sealed class RunFlags
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        foreach (var option in new Option[] { system, isolation, unsafeHeuristic, replication, reads, failover, conflicts, n, w, r, sloppyQuorum, readRepair, partitions, models, etcdReads, readMode, fencing, workload, nemesis, scenario, interval, nodes, concurrency, timeLimit, rate, keyShift, readWeight, seed, store, nodeProgram, environment, nodesFile, sshStrictHostKeyChecking, sshKnownHosts, loopback, name }) command.Options.Add(option);
+        foreach (var option in new Option[] { system, isolation, unsafeHeuristic, replication, reads, failover, conflicts, n, w, r, sloppyQuorum, readRepair, partitions, models, etcdReads, pgWrites, readMode, fencing, workload, nemesis, scenario, interval, nodes, concurrency, timeLimit, rate, keyShift, readWeight, seed, store, nodeProgram, environment, nodesFile, sshStrictHostKeyChecking, sshKnownHosts, loopback, name }) command.Options.Add(option);
     }
 
     /// <summary>The options <paramref name="parse"/> holds; a value out of range is a <see cref="UsageException"/>.</summary>
@@ -74,6 +75,7 @@ internal sealed class RunFlags
             Partitions = parse.GetValue(partitions) is { } p ? List(p) : [],
             ConsistencyModels = parse.GetValue(models) is { } m ? List(m) : [],
             EtcdReads = parse.GetValue(etcdReads)!,
+            PgWrites = parse.GetValue(pgWrites)!,
             ReadMode = parse.GetValue(readMode)!,
             Fencing = OnOff("--fencing", parse.GetValue(fencing)!),
             Workload = parse.GetValue(workload)!,

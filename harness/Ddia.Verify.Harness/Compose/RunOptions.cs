@@ -18,6 +18,10 @@ public sealed record RunOptions
     /// own state, possibly stale).</summary>
     public string EtcdReads { get; init; } = "linearizable";
 
+    /// <summary>postgres list-append and rw-register: how a write reaches its key's row, update-insert (UPDATE, then
+    /// INSERT when no row has the key) or upsert (INSERT … ON CONFLICT DO UPDATE).</summary>
+    public string PgWrites { get; init; } = "update-insert";
+
     /// <summary>Whether the lock service's storage rejects writes with old fencing tokens.</summary>
     public bool Fencing { get; init; } = true;
 
@@ -149,6 +153,7 @@ public sealed record RunOptions
                 if (UnsafeHeuristic) args.Add("--unsafe-heuristic");
                 if (!ConsistencyModels.IsDefaultOrEmpty) Add("--consistency-models", string.Join(',', ConsistencyModels));
                 if (Workload is "list-append" or "rw-register") Add("--txns-per-key-shift", TxnsPerKeyShift.ToString(CultureInfo.InvariantCulture));
+                if (System == "postgres" && PgWrites != "update-insert") Add("--pg-writes", PgWrites);
                 break;
             case "leader":
                 Add("--replication", Replication);
@@ -197,7 +202,8 @@ public sealed record RunOptions
     {
         "raft" => Workload == "lock" ? (Fencing ? "fenced" : "unfenced") : ReadMode + " reads",
         "etcd" => Workload == "lock-set" ? $"lock lease 2 s, {EtcdReads} reads" : EtcdReads + " reads",
-        "txn" or "2pc" or "postgres" => IsolationLevel + (UnsafeHeuristic ? ", unsafe heuristic" : ""),
+        "txn" or "2pc" => IsolationLevel + (UnsafeHeuristic ? ", unsafe heuristic" : ""),
+        "postgres" => IsolationLevel + (PgWrites == "upsert" ? ", upserts" : ""),
         "leader" => $"{Replication}, reads {Reads}, failover {Failover}",
         "multi-leader" => Conflicts,
         "leaderless" => string.Create(CultureInfo.InvariantCulture,

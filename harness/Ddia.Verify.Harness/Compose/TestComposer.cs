@@ -264,7 +264,9 @@ public static class TestComposer
         var isolation = options.IsolationLevel;
         if (!levels.Contains(isolation)) throw new UsageException($"--isolation: postgres runs at {string.Join(", ", levels)}; got '{isolation}'");
         var db = new PostgresDb(PostgresOptions);
-        var client = db.Options.ClientOptions with { Isolation = isolation, Workload = options.Workload };
+        if (options.PgWrites is not ("update-insert" or "upsert"))
+            throw new UsageException($"--pg-writes: must be update-insert or upsert, got '{options.PgWrites}'");
+        var client = db.Options.ClientOptions with { Isolation = isolation, Workload = options.Workload, Upserts = options.PgWrites == "upsert" };
         return TransactionalWorkload(options, "postgres", db, client.ForBank, client.ForOnCall, c => new PostgresClient(c), client);
     }
 

@@ -137,6 +137,33 @@ public sealed class PostgresProcessTests
         Assert.Equal(Validity.Valid, result.VerdictFor("read-committed"));
     }
 
+    /// <summary>
+    /// A first append to a key another session is inserting at that moment: written by UPDATE, then INSERT, it waits for
+    /// that insert and fails on the unique key once it commits; as an upsert (--pg-writes upsert) it waits, then updates
+    /// the new row (read committed).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AFirstWriteRacingAnInsert_FailsByUpdateThenInsert_AndLandsAsAnUpsert(bool upserts)
+    {
+        await using var cluster = await PostgresTestCluster.StartAsync();
+        var client = await cluster.OpenAsync(new PostgresClient(cluster.ClientOptions("read-committed") with { Upserts = upserts }), cluster.Nodes[1]);
+
+        await using var inserter = await cluster.AdminAsync();
+        await using (var insert = new NpgsqlCommand("BEGIN; INSERT INTO lists (k, v) VALUES (9, ARRAY[0])", inserter)) await insert.ExecuteNonQueryAsync();
+        var racing = RecordAsync(cluster, client, 0, Txn(Append(9, 1)));
+        await WaitForLockWaitersAsync(cluster, 1);
+        await using (var commit = new NpgsqlCommand("COMMIT", inserter)) await commit.ExecuteNonQueryAsync();
+        var completion = (await racing)[1];
+
+        Assert.Equal(upserts ? OpType.Ok : OpType.Fail, completion.Type);
+        var read = (await RecordAsync(cluster, client, 0, Txn(Read(9), Append(9, 2), Read(9))))[1];
+        Assert.Equal(OpType.Ok, read.Type);
+        Assert.Equal(upserts ? "[[\"r\" 9 [0 1]] [\"append\" 9 2] [\"r\" 9 [0 1 2]]]" : "[[\"r\" 9 [0]] [\"append\" 9 2] [\"r\" 9 [0 2]]]",
+            read.Value.ToString());
+    }
+
     private static async Task<Op[]> RecordAsync(PostgresTestCluster cluster, IClient client, int process, Value txn)
     {
         var invoke = new Op(0, 0, OpType.Invoke, process, "txn", txn);

@@ -195,8 +195,18 @@ public sealed class PostgresClient : IClient
                     var list = await ScalarAsync(session, "SELECT v FROM lists WHERE k = $1", cancellation, key).ConfigureAwait(false);
                     done.Add(Value.List(mop.Items[0], mop.Items[1], Value.List(((list as long[]) ?? []).Select(Value.Of).ToImmutableArray())));
                     break;
+                case "append" when options.Upserts:
+                    await ExecuteAsync(session, "INSERT INTO lists AS l (k, v) VALUES ($1, ARRAY[$2]) ON CONFLICT (k) DO UPDATE SET v = l.v || $2",
+                        cancellation, key, arg.AsLong).ConfigureAwait(false);
+                    done.Add(mop);
+                    break;
                 case "append":
                     await UpdateOrInsertAsync(session, "UPDATE lists SET v = v || $2 WHERE k = $1", "INSERT INTO lists (k, v) VALUES ($1, ARRAY[$2])",
+                        cancellation, key, arg.AsLong).ConfigureAwait(false);
+                    done.Add(mop);
+                    break;
+                case "w" when options.Upserts:
+                    await ExecuteAsync(session, "INSERT INTO registers (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v",
                         cancellation, key, arg.AsLong).ConfigureAwait(false);
                     done.Add(mop);
                     break;
@@ -278,10 +288,10 @@ public sealed class PostgresClient : IClient
 
     /// <summary>
     /// Writes a key by UPDATE, and by INSERT when no row has it yet (a concurrent first insert makes this one fail with
-    /// a unique violation: the transaction aborts, the op fails). Not INSERT … ON CONFLICT DO UPDATE: with such upserts
-    /// PostgreSQL 15's SERIALIZABLE let a G2-item cycle commit here (1 run in about 7, over 15,191 transactions), the
-    /// kind of cycle reported against PostgreSQL 18.4 in 2026 for the same statement; the validation campaign checks
-    /// Hermitage's claim for plain reads and writes.
+    /// a unique violation: the transaction aborts, the op fails). Not INSERT … ON CONFLICT DO UPDATE (unless
+    /// <see cref="PostgresClientOptions.Upserts"/>): with such upserts PostgreSQL 15's SERIALIZABLE let a G2-item cycle
+    /// commit here (1 run in about 7, over 15,191 transactions), the kind of cycle reported against PostgreSQL 18.4 in
+    /// 2026 for the same statement; the validation campaign checks Hermitage's claim for plain reads and writes.
     /// </summary>
     private static async Task UpdateOrInsertAsync(NpgsqlConnection session, string update, string insert, CancellationToken cancellation,
         params object[] parameters)

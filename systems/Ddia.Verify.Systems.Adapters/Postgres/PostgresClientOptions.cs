@@ -21,6 +21,11 @@ public sealed record PostgresClientOptions
     /// <summary>list-append, rw-register, bank or on-call: how ops map onto transactions. The default value is list-append.</summary>
     [RegularExpression("^(list-append|rw-register|bank|on-call)$")] public string Workload { get; init; } = "list-append";
 
+    /// <summary>list-append and rw-register: write a key with one INSERT … ON CONFLICT DO UPDATE (true) instead of UPDATE,
+    /// then INSERT when no row has it (false). With upserts PostgreSQL 15's SERIALIZABLE let a G2-item cycle commit
+    /// (see <see cref="PostgresClient"/>). The default value is false.</summary>
+    public bool Upserts { get; init; }
+
     /// <summary>How long opening a connection may take before the op fails. Whole seconds (Npgsql's unit), at least
     /// one. The default value is 2 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(2);
