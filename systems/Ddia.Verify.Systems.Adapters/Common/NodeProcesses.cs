@@ -16,22 +16,35 @@ internal static class NodeProcesses
     {
         ArgumentNullException.ThrowIfNull(remote);
         var deadline = Stopwatch.StartNew();
-        while (true)
+        while (await AnyRunsAsync(remote, node, pids, cancellation).ConfigureAwait(false))
         {
-            var running = false;
-            foreach (var pid in pids) running |= await RunsAsync(remote, node, pid, cancellation).ConfigureAwait(false);
-            if (!running) return true;
             if (deadline.Elapsed > timeout) return false;
             await Task.Delay(Poll, cancellation).ConfigureAwait(false);
         }
+        return true;
     }
 
-    private static async Task<bool> RunsAsync(IRemote remote, Node node, int pid, CancellationToken cancellation)
+    /// <summary>Sends <paramref name="signal"/> (a kill(1) name: KILL, STOP, CONT, INT) to every one of
+    /// <paramref name="pids"/> with one command, since a command costs a docker exec or an ssh round trip (a server has
+    /// dozens of processes). Those already gone are skipped.</summary>
+    public static async Task SignalAllAsync(IRemote remote, Node node, string signal, IReadOnlyList<int> pids, CancellationToken cancellation)
     {
-        var stat = await remote.ExecAsync(node, ["cat", string.Create(CultureInfo.InvariantCulture, $"/proc/{pid}/stat")], cancellation)
+        ArgumentNullException.ThrowIfNull(remote);
+        if (pids.Count == 0) return;
+        // kill(1) signals every pid it can and exits non-zero if one is gone: nothing to report.
+        await remote.ExecAsync(node, ["kill", "-" + signal, .. pids.Select(p => p.ToString(CultureInfo.InvariantCulture))], cancellation)
             .ConfigureAwait(false);
-        // The state follows the command name, which is in parentheses and may contain anything.
-        return stat.Succeeded && stat.Stdout.LastIndexOf(')') is var close and >= 0 && close + 2 < stat.Stdout.Length
-               && stat.Stdout[close + 2] != 'Z';
+    }
+
+    /// <summary>Whether any of the processes runs, read from their /proc stat files in one command.</summary>
+    private static async Task<bool> AnyRunsAsync(IRemote remote, Node node, IReadOnlyList<int> pids, CancellationToken cancellation)
+    {
+        if (pids.Count == 0) return false;
+        // cat prints the stat line of every process that exists, and exits non-zero when one does not.
+        var stat = await remote.ExecAsync(node, ["cat", .. pids.Select(p => string.Create(CultureInfo.InvariantCulture, $"/proc/{p}/stat"))], cancellation)
+            .ConfigureAwait(false);
+        // The state follows the command name, which is in parentheses and may contain anything but a newline here.
+        return stat.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Any(line => line.LastIndexOf(')') is var close and >= 0 && close + 2 < line.Length && line[close + 2] != 'Z');
     }
 }

@@ -133,8 +133,7 @@ public sealed class PostgresDb : IDb, IKillable, IPausable, IPrimaryAware, IHasL
         // Stopped, the postmaster cannot fork a replacement for a child killed under it.
         await remote.SignalAsync(node, pid, Signal.Stop, cancellation).ConfigureAwait(false);
         var children = await ChildrenAsync(test, node, pid, cancellation).ConfigureAwait(false);
-        foreach (var child in children ?? []) await remote.SignalAsync(node, child, Signal.Kill, cancellation).ConfigureAwait(false);
-        await remote.SignalAsync(node, pid, Signal.Kill, cancellation).ConfigureAwait(false);
+        await NodeProcesses.SignalAllAsync(remote, node, "KILL", [.. children ?? [], pid], cancellation).ConfigureAwait(false);
         pids[node.Name] = null;
         if (await NodeProcesses.WaitGoneAsync(remote, node, [pid, .. children ?? []], options.StartTimeout, cancellation).ConfigureAwait(false) && children is not null)
         {
@@ -150,8 +149,8 @@ public sealed class PostgresDb : IDb, IKillable, IPausable, IPrimaryAware, IHasL
         ArgumentNullException.ThrowIfNull(test);
         if (!IsServer(test, node) || await PidAsync(test, node, cancellation).ConfigureAwait(false) is not { } pid) return;
         await test.Remote.SignalAsync(node, pid, Signal.Stop, cancellation).ConfigureAwait(false);
-        foreach (var child in await ChildrenAsync(test, node, pid, cancellation).ConfigureAwait(false) ?? [])
-            await test.Remote.SignalAsync(node, child, Signal.Stop, cancellation).ConfigureAwait(false);
+        await NodeProcesses.SignalAllAsync(test.Remote, node, "STOP", await ChildrenAsync(test, node, pid, cancellation).ConfigureAwait(false) ?? [], cancellation)
+            .ConfigureAwait(false);
     }
 
     /// <summary>SIGCONT to the children, then the postmaster.</summary>
@@ -159,8 +158,8 @@ public sealed class PostgresDb : IDb, IKillable, IPausable, IPrimaryAware, IHasL
     {
         ArgumentNullException.ThrowIfNull(test);
         if (!IsServer(test, node) || await PidAsync(test, node, cancellation).ConfigureAwait(false) is not { } pid) return;
-        foreach (var child in await ChildrenAsync(test, node, pid, cancellation).ConfigureAwait(false) ?? [])
-            await test.Remote.SignalAsync(node, child, Signal.Cont, cancellation).ConfigureAwait(false);
+        await NodeProcesses.SignalAllAsync(test.Remote, node, "CONT", await ChildrenAsync(test, node, pid, cancellation).ConfigureAwait(false) ?? [], cancellation)
+            .ConfigureAwait(false);
         await test.Remote.SignalAsync(node, pid, Signal.Cont, cancellation).ConfigureAwait(false);
     }
 
