@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Ddia.Verify.History;
 using Ddia.Verify.History.Formats;
+using Ddia.Verify.Testing;
 
 namespace Ddia.Verify.EndToEnd.Tests;
 
@@ -229,6 +230,7 @@ public class EndToEndTests(StoreDir store) : IClassFixture<StoreDir>
     [Fact]
     public async Task Run_InterruptedWithSigint_HealsTearsDownAndStillChecksWhatItRecorded()
     {
+        Signals.ThrowIfSigintIsIgnored();
         using var launcher = Launcher.Start("run", "--time-limit", "120", "--nemesis", "partition,pause,clock", "--nemesis-interval", "1",
             "--store", store.Path, "--name", "sigint", "--seed", "11");
         var history = await WaitForOps("sigint", 300, launcher);

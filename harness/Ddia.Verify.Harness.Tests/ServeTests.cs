@@ -8,6 +8,7 @@ using System.Text.RegularExpressions;
 using Ddia.Verify.Harness.Cli;
 using Ddia.Verify.Harness.Serve;
 using Ddia.Verify.Harness.Tests.Cli;
+using Ddia.Verify.Testing;
 
 namespace Ddia.Verify.Harness.Tests;
 
@@ -208,6 +209,7 @@ public sealed partial class ServeTests(ServedStore served) : IClassFixture<Serve
     [Fact]
     public async Task ServeCommand_PrintsTheUrl_ServesUntilInterrupted_Exits0()
     {
+        Signals.ThrowIfSigintIsIgnored();
         var dll = Path.Combine(AppContext.BaseDirectory, "ddia-verify.dll");
         Assert.True(File.Exists(dll), dll);
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
