@@ -176,10 +176,9 @@ public static class TestComposer
             {
                 // The image holds each program at its path on this machine: the command lines stay the same.
                 var program = usesNodeProgram ? NodeExecutable(options) : null;
-                var postgres = PostgresOptions;
                 var docker = new DockerEnvironment(options.System switch
                 {
-                    "postgres" => new DockerEnvironmentOptions { Programs = postgres.NodeFiles(), Users = [postgres.RunAs] },
+                    "postgres" => new DockerEnvironmentOptions { Programs = PostgresOptions.NodeFiles(), Users = [PostgresOptions.RunAs] },
                     "etcd" => new DockerEnvironmentOptions { Programs = [EtcdProgram] },
                     _ => new DockerEnvironmentOptions { Programs = [program!] },
                 });
@@ -263,9 +262,9 @@ public static class TestComposer
         string[] levels = ["read-committed", "repeatable-read", "serializable"];
         var isolation = options.IsolationLevel;
         if (!levels.Contains(isolation)) throw new UsageException($"--isolation: postgres runs at {string.Join(", ", levels)}; got '{isolation}'");
-        var db = new PostgresDb(PostgresOptions);
         if (options.PgWrites is not ("update-insert" or "upsert"))
             throw new UsageException($"--pg-writes: must be update-insert or upsert, got '{options.PgWrites}'");
+        var db = new PostgresDb(PostgresOptions);
         var client = db.Options.ClientOptions with { Isolation = isolation, Workload = options.Workload, Upserts = options.PgWrites == "upsert" };
         return TransactionalWorkload(options, "postgres", db, client.ForBank, client.ForOnCall, c => new PostgresClient(c), client);
     }

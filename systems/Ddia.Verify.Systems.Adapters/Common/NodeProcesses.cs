@@ -24,16 +24,16 @@ internal static class NodeProcesses
         return true;
     }
 
-    /// <summary>Sends <paramref name="signal"/> (a kill(1) name: KILL, STOP, CONT, INT) to every one of
-    /// <paramref name="pids"/> with one command, since a command costs a docker exec or an ssh round trip (a server has
-    /// dozens of processes). Those already gone are skipped.</summary>
-    public static async Task SignalAllAsync(IRemote remote, Node node, string signal, IReadOnlyList<int> pids, CancellationToken cancellation)
+    /// <summary>Sends <paramref name="signal"/> to every one of <paramref name="pids"/>, in their order, with one command:
+    /// <see cref="IRemote.SignalAsync"/> per pid costs a docker exec or an ssh round trip each, and a server has dozens of
+    /// processes. Those already gone are skipped.</summary>
+    public static async Task SignalAllAsync(IRemote remote, Node node, Signal signal, IReadOnlyList<int> pids, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(remote);
         if (pids.Count == 0) return;
-        // kill(1) signals every pid it can and exits non-zero if one is gone: nothing to report.
-        await remote.ExecAsync(node, ["kill", "-" + signal, .. pids.Select(p => p.ToString(CultureInfo.InvariantCulture))], cancellation)
-            .ConfigureAwait(false);
+        // kill(1) signals every pid it can, in order, and exits non-zero if one is gone: nothing to report.
+        await remote.ExecAsync(node, ["kill", string.Create(CultureInfo.InvariantCulture, $"-{(int)signal}"), .. pids.Select(p => p.ToString(CultureInfo.InvariantCulture))],
+            cancellation).ConfigureAwait(false);
     }
 
     /// <summary>Whether any of the processes runs, read from their /proc stat files in one command.</summary>

@@ -133,7 +133,7 @@ public sealed class PostgresDb : IDb, IKillable, IPausable, IPrimaryAware, IHasL
         // Stopped, the postmaster cannot fork a replacement for a child killed under it.
         await remote.SignalAsync(node, pid, Signal.Stop, cancellation).ConfigureAwait(false);
         var children = await ChildrenAsync(test, node, pid, cancellation).ConfigureAwait(false);
-        await NodeProcesses.SignalAllAsync(remote, node, "KILL", [.. children ?? [], pid], cancellation).ConfigureAwait(false);
+        await NodeProcesses.SignalAllAsync(remote, node, Signal.Kill, [.. children ?? [], pid], cancellation).ConfigureAwait(false);
         pids[node.Name] = null;
         if (await NodeProcesses.WaitGoneAsync(remote, node, [pid, .. children ?? []], options.StartTimeout, cancellation).ConfigureAwait(false) && children is not null)
         {
@@ -149,7 +149,7 @@ public sealed class PostgresDb : IDb, IKillable, IPausable, IPrimaryAware, IHasL
         ArgumentNullException.ThrowIfNull(test);
         if (!IsServer(test, node) || await PidAsync(test, node, cancellation).ConfigureAwait(false) is not { } pid) return;
         await test.Remote.SignalAsync(node, pid, Signal.Stop, cancellation).ConfigureAwait(false);
-        await NodeProcesses.SignalAllAsync(test.Remote, node, "STOP", await ChildrenAsync(test, node, pid, cancellation).ConfigureAwait(false) ?? [], cancellation)
+        await NodeProcesses.SignalAllAsync(test.Remote, node, Signal.Stop, await ChildrenAsync(test, node, pid, cancellation).ConfigureAwait(false) ?? [], cancellation)
             .ConfigureAwait(false);
     }
 
@@ -158,9 +158,8 @@ public sealed class PostgresDb : IDb, IKillable, IPausable, IPrimaryAware, IHasL
     {
         ArgumentNullException.ThrowIfNull(test);
         if (!IsServer(test, node) || await PidAsync(test, node, cancellation).ConfigureAwait(false) is not { } pid) return;
-        await NodeProcesses.SignalAllAsync(test.Remote, node, "CONT", await ChildrenAsync(test, node, pid, cancellation).ConfigureAwait(false) ?? [], cancellation)
-            .ConfigureAwait(false);
-        await test.Remote.SignalAsync(node, pid, Signal.Cont, cancellation).ConfigureAwait(false);
+        var children = await ChildrenAsync(test, node, pid, cancellation).ConfigureAwait(false) ?? [];
+        await NodeProcesses.SignalAllAsync(test.Remote, node, Signal.Cont, [.. children, pid], cancellation).ConfigureAwait(false);
     }
 
     /// <summary>The server's node while it accepts connections; no one otherwise.</summary>
