@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Ddia.Verify.Abstractions;
+using Ddia.Verify.Systems.Adapters.Common;
 
 namespace Ddia.Verify.Systems.Adapters.Tests.Raft;
 
@@ -60,15 +61,12 @@ internal sealed class LocalTestRemote : IRemote, IDisposable
 
     public string NodeDirectory(Node node) => Directory.CreateDirectory(Path.Combine(Root, node.Name)).FullName;
 
-    /// <summary>Whether a daemon is still alive (a zombie counts as gone).</summary>
+    /// <summary>Whether a daemon is still alive, by the product's rule (a zombie whose threads have all exited is gone).</summary>
     public static bool IsAlive(int pid)
     {
-        var stat = $"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat";
-        if (!File.Exists(stat)) return false;
         try
         {
-            var text = File.ReadAllText(stat);
-            return text[(text.LastIndexOf(')') + 2)] != 'Z';
+            return NodeProcesses.Runs(File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat"));
         }
         catch (IOException)
         {

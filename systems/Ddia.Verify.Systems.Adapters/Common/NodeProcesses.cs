@@ -9,9 +9,9 @@ internal static class NodeProcesses
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Waits until none of <paramref name="pids"/> runs: gone, or a zombie (which has closed its files and
-    /// sockets; the daemons are not our children, so their reaping is not ours to wait for). False after
-    /// <paramref name="timeout"/>.</summary>
+    /// <summary>Waits until none of <paramref name="pids"/> runs: gone, or a zombie whose threads have all exited (so it
+    /// has closed its files and sockets; the daemons are not our children, so their reaping is not ours to wait for).
+    /// False after <paramref name="timeout"/>.</summary>
     public static async Task<bool> WaitGoneAsync(IRemote remote, Node node, IReadOnlyList<int> pids, TimeSpan timeout, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(remote);
@@ -43,8 +43,20 @@ internal static class NodeProcesses
         // cat prints the stat line of every process that exists, and exits non-zero when one does not.
         var stat = await remote.ExecAsync(node, ["cat", .. pids.Select(p => string.Create(CultureInfo.InvariantCulture, $"/proc/{p}/stat"))], cancellation)
             .ConfigureAwait(false);
-        // The state follows the command name, which is in parentheses and may contain anything but a newline here.
-        return stat.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Any(line => line.LastIndexOf(')') is var close and >= 0 && close + 2 < line.Length && line[close + 2] != 'Z');
+        return stat.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Any(Runs);
+    }
+
+    /// <summary>Whether the process of a /proc/PID/stat line still runs. A killed multi-threaded daemon (etcd, the node
+    /// program) shows its main thread as a zombie while its other threads are still exiting, and the last of them closes
+    /// the process's sockets: only a zombie with one thread left is done with them.</summary>
+    internal static bool Runs(string statLine)
+    {
+        // The fields after the command name (in parentheses, and it may hold spaces and parentheses of its own): state
+        // first, the thread count 17 fields on (proc(5)'s fields 3 and 20).
+        var close = statLine.LastIndexOf(')');
+        if (close < 0) return true;
+        var fields = statLine[(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (fields.Length < 18) return true;
+        return fields[0] != "Z" || !int.TryParse(fields[17], NumberStyles.None, CultureInfo.InvariantCulture, out var threads) || threads > 1;
     }
 }
