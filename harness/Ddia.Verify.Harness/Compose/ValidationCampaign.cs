@@ -62,7 +62,11 @@ public static class ValidationCampaign
         {
             MinOk = 10_000,
         },
-        Postgres("postgres-serializable-crashes", "serializable", "strict-serializable", seed + 6, Validity.Valid,
+        // Judged against strong snapshot isolation, which every lost or half-recovered commit breaks (a later read
+        // without it is a real-time cycle), and which leaves out the write skew that PostgreSQL's SERIALIZABLE let
+        // through once here, on a key one transaction read as absent while another inserted it (see README). The run
+        // above judges SERIALIZABLE itself.
+        Postgres("postgres-serializable-crashes", "serializable", "strong-snapshot-isolation", seed + 6, Validity.Valid,
             "kill -9 and SIGSTOP of the server: crash recovery from the WAL loses no committed transaction (a later read without one would be G1a, lost-update or a real-time cycle)",
             seconds: 30, faults: ["kill", "pause"])
         with
