@@ -36,6 +36,10 @@ public sealed class PostgresDb : IDb, IKillable, IPausable, IPrimaryAware, IHasL
     private readonly ConcurrentDictionary<string, int?> pids = new(StringComparer.Ordinal);
     // setpriv's prefix when the node runs commands as root (empty otherwise), found by setup.
     private IReadOnlyList<string>? runAs;
+    // Kill, pause, resume, start and teardown of the server, one at a time. The nemesis runs its packages concurrently,
+    // and a resume between a kill's SIGSTOP of the postmaster and its SIGKILL would let the postmaster fork a backend
+    // the kill does not know of: it would outlive its server, on the same data directory as the next one.
+    private readonly SemaphoreSlim serverControl = new(1, 1);
 
     public PostgresDb(PostgresDbOptions? options = null)
     {
@@ -90,21 +94,27 @@ public sealed class PostgresDb : IDb, IKillable, IPausable, IPrimaryAware, IHasL
     }
 
     /// <summary>Resumes the server if paused, then a fast shutdown (SIGKILL if it does not finish in time).</summary>
-    public async ValueTask TeardownAsync(TestContext test, Node node, CancellationToken cancellation)
+    public ValueTask TeardownAsync(TestContext test, Node node, CancellationToken cancellation) =>
+        OneAtATimeAsync(() => StopServerAsync(test, node, cancellation), cancellation);
+
+    private async ValueTask StopServerAsync(TestContext test, Node node, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(test);
         if (!IsServer(test, node) || await PidAsync(test, node, cancellation).ConfigureAwait(false) is not { } pid) return;
-        await ResumeAsync(test, node, cancellation).ConfigureAwait(false);
+        await ResumeServerAsync(test, node, cancellation).ConfigureAwait(false);
         // SIGINT: fast shutdown (SIGTERM would wait for every client to disconnect). Signal has no SIGINT: kill(1) does.
         await test.Remote.ExecAsync(node, ["kill", "-INT", Str(pid)], cancellation).ConfigureAwait(false);
         if (!await NodeProcesses.WaitGoneAsync(test.Remote, node, [pid], options.StartTimeout, cancellation).ConfigureAwait(false))
-            await KillAsync(test, node, cancellation).ConfigureAwait(false);
+            await KillServerAsync(test, node, cancellation).ConfigureAwait(false);
         pids[node.Name] = null;
     }
 
     /// <summary>Starts the server (again) on the same data directory and waits until it accepts connections; after
     /// a kill that includes crash recovery.</summary>
-    public async ValueTask StartAsync(TestContext test, Node node, CancellationToken cancellation)
+    public ValueTask StartAsync(TestContext test, Node node, CancellationToken cancellation) =>
+        OneAtATimeAsync(() => StartServerAsync(test, node, cancellation), cancellation);
+
+    private async ValueTask StartServerAsync(TestContext test, Node node, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(test);
         ArgumentNullException.ThrowIfNull(node);
@@ -125,7 +135,10 @@ public sealed class PostgresDb : IDb, IKillable, IPausable, IPrimaryAware, IHasL
 
     /// <summary>SIGKILL of the postmaster and every child it has (a crash, not a shutdown: no checkpoint, shared
     /// memory lost), waiting until they are gone. Keeps the data: a restart recovers from the fsynced WAL.</summary>
-    public async ValueTask KillAsync(TestContext test, Node node, CancellationToken cancellation)
+    public ValueTask KillAsync(TestContext test, Node node, CancellationToken cancellation) =>
+        OneAtATimeAsync(() => KillServerAsync(test, node, cancellation), cancellation);
+
+    private async ValueTask KillServerAsync(TestContext test, Node node, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(test);
         if (!IsServer(test, node) || await PidAsync(test, node, cancellation).ConfigureAwait(false) is not { } pid) return;
@@ -144,7 +157,10 @@ public sealed class PostgresDb : IDb, IKillable, IPausable, IPrimaryAware, IHasL
     }
 
     /// <summary>SIGSTOP to the postmaster, then to its children: the whole server stops answering.</summary>
-    public async ValueTask PauseAsync(TestContext test, Node node, CancellationToken cancellation)
+    public ValueTask PauseAsync(TestContext test, Node node, CancellationToken cancellation) =>
+        OneAtATimeAsync(() => PauseServerAsync(test, node, cancellation), cancellation);
+
+    private async ValueTask PauseServerAsync(TestContext test, Node node, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(test);
         if (!IsServer(test, node) || await PidAsync(test, node, cancellation).ConfigureAwait(false) is not { } pid) return;
@@ -154,7 +170,10 @@ public sealed class PostgresDb : IDb, IKillable, IPausable, IPrimaryAware, IHasL
     }
 
     /// <summary>SIGCONT to the children, then the postmaster.</summary>
-    public async ValueTask ResumeAsync(TestContext test, Node node, CancellationToken cancellation)
+    public ValueTask ResumeAsync(TestContext test, Node node, CancellationToken cancellation) =>
+        OneAtATimeAsync(() => ResumeServerAsync(test, node, cancellation), cancellation);
+
+    private async ValueTask ResumeServerAsync(TestContext test, Node node, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(test);
         if (!IsServer(test, node) || await PidAsync(test, node, cancellation).ConfigureAwait(false) is not { } pid) return;
@@ -178,9 +197,21 @@ public sealed class PostgresDb : IDb, IKillable, IPausable, IPrimaryAware, IHasL
     public IReadOnlyDictionary<string, string> LogFiles(TestContext test, Node node) =>
         new Dictionary<string, string>(StringComparer.Ordinal) { [LogFile(test, node)] = LogName };
 
-    public void Dispose()
+    public void Dispose() =>
+        // Nothing else is held between calls: every probe opens and closes its own connection.
+        serverControl.Dispose();
+
+    private async ValueTask OneAtATimeAsync(Func<ValueTask> control, CancellationToken cancellation)
     {
-        // Nothing held between calls: every probe opens and closes its own connection.
+        await serverControl.WaitAsync(cancellation).ConfigureAwait(false);
+        try
+        {
+            await control().ConfigureAwait(false);
+        }
+        finally
+        {
+            serverControl.Release();
+        }
     }
 
     /// <summary>The server's whole command line: the postgres binary, through setpriv when the node runs commands
